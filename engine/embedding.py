@@ -10,6 +10,7 @@ importing this module stays cheap. Quality scores live in `engine.quality`.
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -118,9 +119,7 @@ def row_limit(method: str) -> int | None:
 
 def _spec(method: str) -> MethodSpec:
     if method not in METHODS:
-        raise ValueError(
-            f"Unknown embedding method {method!r}: choose one of {', '.join(METHODS)}."
-        )
+        raise ValueError(f"Unknown embedding method {method!r}: choose one of {', '.join(METHODS)}.")
     return METHODS[method]
 
 
@@ -198,9 +197,7 @@ def _as_matrix(X: np.ndarray) -> np.ndarray:
         raise ValueError(f"The data must be a table with at least one column; got shape {X.shape}.")
     bad = int(np.size(X) - np.count_nonzero(np.isfinite(X)))
     if bad:
-        raise ValueError(
-            f"The data contain {bad:,} missing or infinite values; drop or impute them first."
-        )
+        raise ValueError(f"The data contain {bad:,} missing or infinite values; drop or impute them first.")
     return X
 
 
@@ -216,18 +213,14 @@ def _choose_rows(n: int, cfg: EmbedConfig) -> tuple[np.ndarray, tuple[str, ...]]
     else:
         why = "its cost grows faster than the number of rows, and the cap keeps it interactive."
     label = METHODS[cfg.method].label
-    return index, (
-        f"{label} used a random sample of {limit:,} of {n:,} rows (seed {cfg.seed}): {why}",
-    )
+    return index, (f"{label} used a random sample of {limit:,} of {n:,} rows (seed {cfg.seed}): {why}",)
 
 
 def _check_data(X: np.ndarray, cfg: EmbedConfig) -> None:
     n, d = X.shape
     label, k, dims = METHODS[cfg.method].label, cfg.n_neighbors, cfg.n_components
     if n < dims + 2:
-        raise ValueError(
-            f"{label} needs at least {dims + 2} rows for {dims}-D; this table has {n}."
-        )
+        raise ValueError(f"{label} needs at least {dims + 2} rows for {dims}-D; this table has {n}.")
     if not np.ptp(X, axis=0).any():
         raise ValueError("All rows are identical, so there is no shape to embed.")
     if cfg.method in GRAPH_METHODS and k >= n:
@@ -285,20 +278,24 @@ def _fit(X: np.ndarray, cfg: EmbedConfig) -> Fit:
     return coords, ratio, notes
 
 
+_GLOBAL_RNG_LOCK = threading.Lock()
+
+
 @contextmanager
 def _global_rng_pinned(seed: int) -> Iterator[None]:
     """Seed NumPy's global generator for one call that draws from it, then restore its state.
 
     scikit-learn's Isomap builds its KernelPCA without a random_state, so ARPACK's start vector
     comes from the global generator: pinning it makes Isomap reproducible, and the caller's
-    generator is left as it was.
+    generator is left as it was. The lock keeps two sessions' Isomap runs from interleaving.
     """
-    state = np.random.get_state()
-    np.random.seed(seed)
-    try:
-        yield
-    finally:
-        np.random.set_state(state)
+    with _GLOBAL_RNG_LOCK:
+        state = np.random.get_state()
+        np.random.seed(seed)
+        try:
+            yield
+        finally:
+            np.random.set_state(state)
 
 
 def _run(X: np.ndarray, cfg: EmbedConfig) -> Fit:
@@ -356,9 +353,7 @@ def _estimator(n_features: int, cfg: EmbedConfig) -> Any:
     if cfg.method == "spectral":
         from sklearn.manifold import SpectralEmbedding
 
-        return SpectralEmbedding(
-            dims, affinity="nearest_neighbors", n_neighbors=k, random_state=seed
-        )
+        return SpectralEmbedding(dims, affinity="nearest_neighbors", n_neighbors=k, random_state=seed)
     if cfg.method == "mds":
         from sklearn.manifold import MDS
 
@@ -367,11 +362,7 @@ def _estimator(n_features: int, cfg: EmbedConfig) -> Any:
         from sklearn.manifold import TSNE
 
         init = "pca" if n_features >= dims else "random"
-        return TSNE(
-            dims, perplexity=cfg.perplexity, init=init, learning_rate="auto", random_state=seed
-        )
+        return TSNE(dims, perplexity=cfg.perplexity, init=init, learning_rate="auto", random_state=seed)
     import umap
 
-    return umap.UMAP(
-        n_neighbors=k, n_components=dims, min_dist=cfg.min_dist, random_state=seed, n_jobs=1
-    )
+    return umap.UMAP(n_neighbors=k, n_components=dims, min_dist=cfg.min_dist, random_state=seed, n_jobs=1)

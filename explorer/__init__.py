@@ -1,0 +1,1 @@
+"""The Streamlit application of Manifold Explorer: router, widgets, caches, figures and export."""

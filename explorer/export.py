@@ -1,0 +1,80 @@
+"""Export of figures (HTML always; PNG/SVG through Plotly's exporter when Chromium is present) and
+of the data behind them as CSV that spreadsheets open safely."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from engine.datasets import Dataset
+
+BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def figure_html(fig: go.Figure) -> bytes:
+    """A standalone HTML page with the interactive figure; plotly.js is inlined so it works offline."""
+    html = fig.to_html(include_plotlyjs=True, full_html=True, config={"displaylogo": False})
+    return html.encode("utf-8")
+
+
+@lru_cache(maxsize=1)
+def image_export_problem() -> str | None:
+    """None when PNG/SVG export can run, else a sentence saying why not and what to install."""
+    try:
+        import kaleido  # noqa: F401
+    except ImportError:
+        return "PNG/SVG export needs the 'kaleido' package: pip install kaleido."
+    if os.environ.get("BROWSER_PATH") or any(shutil.which(n) for n in BROWSER_NAMES):
+        return None
+    return (
+        "PNG/SVG export needs Chromium or Chrome on this machine (for example "
+        "'apt-get install chromium'); interactive HTML export works without it."
+    )
+
+
+def figure_image(fig: go.Figure, fmt: str = "png", scale: float = 2.0) -> bytes:
+    """The figure as PNG or SVG bytes. Raises ValueError when no browser is available to render it."""
+    problem = image_export_problem()
+    if problem:
+        raise ValueError(problem)
+    if fmt not in ("png", "svg"):
+        raise ValueError(f"Unknown image format {fmt!r}: choose png or svg.")
+    width = fig.layout.width or 1000
+    height = fig.layout.height or 600
+    return fig.to_image(format=fmt, width=width, height=height, scale=scale)
+
+
+def _defuse(value: object) -> object:
+    """Prefix text that a spreadsheet would run as a formula with a quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """UTF-8 CSV with formula-looking text cells (=, +, -, @) defused; numbers stay numbers."""
+    safe = frame.copy()
+    for col in safe.columns:
+        if not pd.api.types.is_numeric_dtype(safe[col]):
+            safe[col] = safe[col].map(_defuse)
+    safe.columns = [_defuse(str(c)) for c in safe.columns]
+    return safe.to_csv(index=False).encode("utf-8")
+
+
+def embedding_frame(data: Dataset, rows: np.ndarray, coords: np.ndarray, method: str) -> pd.DataFrame:
+    """The embedded rows: their row number, the method's coordinates, then the original columns."""
+    head = pd.DataFrame({"row": rows})
+    for j in range(coords.shape[1]):
+        head[f"{method}_{j + 1}"] = coords[:, j]
+    if data.original is None:
+        body = pd.DataFrame(data.X[rows], columns=list(data.feature_names))
+    else:
+        body = data.original.iloc[rows].reset_index(drop=True)
+    body = body.drop(columns=[c for c in head.columns if c in body.columns])
+    return pd.concat([head, body], axis=1)

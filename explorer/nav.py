@@ -1,0 +1,21 @@
+"""The app's pages, in one table shared by the router and by links between pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+PAGE_DIR = Path(__file__).resolve().parent.parent / "pages"
+
+PAGES = {  # url path -> (file, title, icon)
+    "home": ("home.py", "Home", "🏠"),
+    "inspector": ("manifold_inspector.py", "Manifold inspector", "🔭"),
+}
+
+
+def page(url_path: str) -> st.Page:
+    """The st.Page for `url_path` (a key of PAGES)."""
+    file, title, icon = PAGES[url_path]
+    return st.Page(PAGE_DIR / file, title=title, icon=icon, url_path=url_path,
+                   default=url_path == "home")  # fmt: skip

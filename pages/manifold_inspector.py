@@ -1,0 +1,150 @@
+"""Manifold inspector: one dataset, up to four embeddings side by side, with their quality.
+
+What to notice: PCA keeps the directions of largest variance and can fold a curved sheet onto
+itself; Isomap follows distances along the manifold; t-SNE and UMAP keep neighbourhoods but not
+distances. Trustworthiness asks "are the neighbours in the picture real?", continuity asks "are
+the real neighbours still neighbours in the picture?". Select points in one view (box or lasso)
+to see where they land in the others.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from engine.datasets import Dataset
+from engine.embedding import METHODS, EmbedConfig, Embedding
+from engine.quality import Quality
+from explorer import cache, export, figures, widgets
+
+P = "mi"
+TABLE = widgets.data_params("swiss_roll", 1000) + widgets.embed_params()
+
+
+@dataclass(frozen=True)
+class Tile:
+    cfg: EmbedConfig
+    emb: Embedding | None = None
+    quality: Quality | None = None
+    error: str | None = None
+
+
+def compute(data: Dataset, key: str, cfgs: list[EmbedConfig]) -> list[Tile]:
+    """Every chosen embedding and its scores, with a progress bar while anything computes."""
+    slot, tiles = st.empty(), []
+    for i, cfg in enumerate(cfgs):
+        label = METHODS[cfg.method].label
+
+        def progress(frac: float, msg: str, i: int = i, label: str = label) -> None:
+            slot.progress(min((i + frac) / len(cfgs), 1.0), text=f"{label}: {msg}")
+
+        try:
+            emb = cache.embedding(key, data.X, cfg, progress)
+            tiles.append(Tile(cfg, emb, cache.quality(key, data.X, emb, cfg, data.y)))
+        except ValueError as exc:
+            tiles.append(Tile(cfg, error=str(exc)))
+    slot.empty()
+    return tiles
+
+
+def on_select(method: str) -> None:
+    """Remember the rows selected in one view, to highlight them in all views."""
+    event = st.session_state.get(f"{P}_plot_{method}")
+    points = event.selection.points if event else []
+    st.session_state[f"{P}_selected"] = sorted({int(p["customdata"][0]) for p in points if "customdata" in p})
+
+
+def show_tile(tile: Tile, data: Dataset, selected: list[int]) -> None:
+    label = METHODS[tile.cfg.method].label
+    if tile.error:
+        st.error(f"**{label}**: {tile.error}")
+        return
+    emb, q = tile.emb, tile.quality
+    axes = [f"{label} {j + 1}" for j in range(tile.cfg.n_components)]
+    fig = figures.scatter_figure(emb.coords, data, emb.index, label, axes, selected)
+    method = tile.cfg.method
+    selectable = tile.cfg.n_components == 2  # Plotly selects by box or lasso in 2-D only
+    st.plotly_chart(
+        fig, key=f"{P}_plot_{method}", on_select=(lambda: on_select(method)) if selectable else "ignore",
+        selection_mode=("points", "box", "lasso"), config={"displaylogo": False},
+    )  # fmt: skip
+    parts = [f"trustworthiness **{q.trustworthiness:.3f}**", f"continuity **{q.continuity:.3f}**"]
+    if q.knn_accuracy is not None:
+        parts.append(f"k-NN accuracy **{q.knn_accuracy:.3f}**")
+    if emb.explained_variance is not None:
+        parts.append(f"variance explained **{emb.explained_variance.sum():.1%}**")
+    st.markdown(" · ".join(parts) + f" · {emb.seconds:.2f} s")
+    for note in emb.notes:
+        st.caption(f"ⓘ {note}")
+    export_buttons(fig, data, emb, tile.cfg.method)
+
+
+def export_buttons(fig, data: Dataset, emb: Embedding, method: str) -> None:
+    base = f"{data.name}_{method}"
+    cols = st.columns(4)
+    cols[0].download_button(
+        "CSV", lambda: export.csv_bytes(export.embedding_frame(data, emb.index, emb.coords, method)),
+        f"{base}.csv", "text/csv", key=f"{P}_csv_{method}", on_click="ignore",
+    )  # fmt: skip
+    cols[1].download_button("HTML", lambda: export.figure_html(fig), f"{base}.html", "text/html",
+                            key=f"{P}_html_{method}", on_click="ignore")  # fmt: skip
+    problem = export.image_export_problem()
+    for col, fmt in zip(cols[2:], ("png", "svg"), strict=True):
+        col.download_button(
+            fmt.upper(), lambda fmt=fmt: export.figure_image(fig, fmt), f"{base}.{fmt}",
+            f"image/{'svg+xml' if fmt == 'svg' else fmt}", key=f"{P}_{fmt}_{method}",
+            disabled=problem is not None, help=problem, on_click="ignore",
+        )  # fmt: skip
+
+
+st.title("Manifold inspector")
+seed = int(st.session_state.get("seed", 0))
+widgets.sync_from_url(P, TABLE)
+try:
+    loaded = widgets.data_source(P, seed)
+except ValueError as exc:
+    st.error(str(exc))
+    loaded = None
+cfgs = widgets.embed_controls(P, seed)
+widgets.sync_to_url(P, TABLE)
+if loaded is None:
+    st.stop()
+data, key = loaded
+
+classes = f", {data.n_classes} classes" if data.y is not None else ", no labels"
+st.caption(f"**{data.name}**: {data.n_samples:,} rows × {data.n_features} features{classes}.")
+if data.notes:
+    with st.expander(f"What was changed in the data ({len(data.notes)} notes)", expanded=True):
+        st.markdown("\n".join(f"- {n}" for n in data.notes))
+if not cfgs:
+    st.info("Choose at least one method in the sidebar and press Compute.")
+    st.stop()
+
+tiles = compute(data, key, cfgs)
+selected = st.session_state.get(f"{P}_selected", [])
+columns = st.columns(min(len(tiles), 2))
+for i, tile in enumerate(tiles):
+    with columns[i % len(columns)]:
+        show_tile(tile, data, selected)
+
+if selected:
+    st.subheader(f"Selected rows ({len(selected):,})")
+    if st.button("Clear selection", key=f"{P}_clear"):
+        st.session_state[f"{P}_selected"] = []
+        st.rerun()
+    frame = data.original if data.original is not None else None
+    st.dataframe(frame.iloc[selected] if frame is not None else data.X[selected], height=260)
+
+good = [t for t in tiles if t.quality]
+if len(good) > 1:
+    scores = {
+        "trustworthiness": [t.quality.trustworthiness for t in good],
+        "continuity": [t.quality.continuity for t in good],
+    }
+    if data.y is not None:
+        scores["k-NN accuracy"] = [t.quality.knn_accuracy for t in good]
+    names = [METHODS[t.cfg.method].label for t in good]
+    st.plotly_chart(figures.quality_figure(names, scores), key=f"{P}_quality")
+    k, n = good[0].quality.k, good[0].quality.n_evaluated
+    st.caption(f"Scores use k = {k} neighbours on {n:,} rows.")

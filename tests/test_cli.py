@@ -1,0 +1,30 @@
+"""The manifold-explorer command line."""
+
+import pytest
+
+from explorer.cli import APP, build_command
+
+
+def _opt(cmd, name):
+    return cmd[cmd.index(name) + 1]
+
+
+def test_binds_loopback_by_default():
+    cmd = build_command([])
+    assert cmd[1:4] == ["-m", "streamlit", "run"] and cmd[4] == str(APP)
+    assert _opt(cmd, "--server.address") == "127.0.0.1"
+    assert _opt(cmd, "--server.port") == "8501"
+    assert _opt(cmd, "--server.headless") == "false"
+
+
+def test_host_port_and_no_browser():
+    cmd = build_command(["--host", "0.0.0.0", "--port", "9000", "--no-browser"])
+    assert _opt(cmd, "--server.address") == "0.0.0.0"
+    assert _opt(cmd, "--server.port") == "9000"
+    assert _opt(cmd, "--server.headless") == "true"
+
+
+@pytest.mark.parametrize("port", ["0", "70000", "x"])
+def test_bad_port_is_refused(port):
+    with pytest.raises(SystemExit):
+        build_command(["--port", port])

@@ -1,0 +1,69 @@
+"""Export: HTML, CSV (formula-safe, original columns kept) and PNG/SVG where Chromium exists."""
+
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from engine.datasets import Dataset, DatasetConfig, make_dataset
+from explorer import export, figures
+
+
+def test_html_is_standalone_with_the_plot():
+    d = make_dataset(DatasetConfig(n_samples=50))
+    html = export.figure_html(figures.scatter_figure(d.X, d)).decode()
+    assert "<html" in html[:100] and "plotly" in html.lower() and "Plotly.newPlot" in html
+    assert "cdn.plot.ly" not in html
+
+
+def test_csv_defuses_formulas_but_keeps_numbers():
+    frame = pd.DataFrame(
+        {
+            "a": ["=cmd|' /C calc'!A0", "+1", "@SUM(A1)", "ok", "-x"],
+            "b": [-1.5, 2.0, 3.0, 4.0, -5.0],
+            "=c": [1, 2, 3, 4, 5],
+        }
+    )
+    back = pd.read_csv(io.BytesIO(export.csv_bytes(frame)))
+    assert list(back["a"]) == ["'=cmd|' /C calc'!A0", "'+1", "'@SUM(A1)", "ok", "'-x"]
+    assert list(back["b"]) == [-1.5, 2.0, 3.0, 4.0, -5.0]
+    assert list(back.columns) == ["a", "b", "'=c"]
+
+
+def test_embedding_frame_has_rows_coordinates_and_original_columns():
+    d = make_dataset(DatasetConfig(name="iris"))
+    rows = np.array([3, 10, 99])
+    coords = np.arange(6, dtype=float).reshape(3, 2)
+    out = export.embedding_frame(d, rows, coords, "pca")
+    assert list(out.columns[:3]) == ["row", "pca_1", "pca_2"]
+    assert list(out["row"]) == [3, 10, 99]
+    assert list(out["label"]) == [d.class_names[d.y[r]] for r in rows]
+    np.testing.assert_allclose(out[d.feature_names[0]], d.X[rows, 0])
+
+
+def test_embedding_frame_without_original_uses_features():
+    d = Dataset(np.eye(3), None, ("a", "b", "c"), (), "eye")
+    out = export.embedding_frame(d, np.arange(3), np.zeros((3, 3)), "umap")
+    assert list(out.columns) == ["row", "umap_1", "umap_2", "umap_3", "a", "b", "c"]
+
+
+@pytest.mark.skipif(export.image_export_problem() is not None, reason="no Chromium for image export")
+def test_png_and_svg_export():
+    d = make_dataset(DatasetConfig(n_samples=30))
+    fig = figures.scatter_figure(d.X, d)
+    assert export.figure_image(fig, "png").startswith(b"\x89PNG\r\n\x1a\n")
+    assert b"<svg" in export.figure_image(fig, "svg")[:200]
+
+
+def test_image_export_explains_a_missing_browser(monkeypatch):
+    export.image_export_problem.cache_clear()
+    monkeypatch.setattr(export.shutil, "which", lambda name: None)
+    monkeypatch.delenv("BROWSER_PATH", raising=False)
+    try:
+        problem = export.image_export_problem()
+        assert problem and "Chromium" in problem
+        with pytest.raises(ValueError, match="Chromium"):
+            export.figure_image(figures.quality_figure(["a"], {"s": [1.0]}))
+    finally:
+        export.image_export_problem.cache_clear()

@@ -2,7 +2,7 @@
 
 Every generator has one signature, `(n_samples, noise, seed, n_classes) -> (X, y, position)`, and
 sits in `GENERATORS` under a short lowercase name that also appears in URLs. CSV files are read in
-`engine.tables`; the shipped samples in `sample_data/` are listed by `SAMPLES`.
+`engine.tables`; the shipped samples in `sample_data/` are listed by `list_samples`.
 """
 
 from __future__ import annotations

@@ -50,11 +50,11 @@ METHODS: dict[str, MethodSpec] = {
     "tsne": MethodSpec(
         "t-SNE",
         ("perplexity",),
-        None,
+        20_000,
         "Keeps close neighbours close; gaps between clusters mislead.",
     ),
     "umap": MethodSpec(
-        "UMAP", ("n_neighbors", "min_dist"), None, "Lays out a fuzzy neighbour graph, local first."
+        "UMAP", ("n_neighbors", "min_dist"), 100_000, "Lays out a fuzzy neighbour graph, local first."
     ),
 }
 
@@ -109,7 +109,8 @@ def row_limit(method: str) -> int | None:
     dense n x n float64 matrices at once; these must fit in `MEMORY_SHARE` of the memory free now,
     n_memory = floor(sqrt(MEMORY_SHARE * available_bytes / (8 * matrices))). The limit is
     min(n_memory, METHODS[method].max_rows), the second being where running time passes about a
-    minute. PCA, t-SNE and UMAP scale to large tables and have no cap.
+    minute. t-SNE and UMAP need no n x n matrix but still take minutes on very large tables;
+    PCA has no cap.
     """
     _spec(method)
     memory = _memory_rows(method)

@@ -9,8 +9,8 @@ import streamlit as st
 PAGE_DIR = Path(__file__).resolve().parent.parent / "pages"
 
 PAGES = {  # url path -> (file, title, icon)
-    "home": ("home.py", "Home", "🏠"),
-    "inspector": ("manifold_inspector.py", "Manifold inspector", "🔭"),
+    "home": ("home.py", "Home", ":material/home:"),
+    "inspector": ("manifold_inspector.py", "Manifold inspector", ":material/scatter_plot:"),
 }
 
 

@@ -184,7 +184,7 @@ def embed_params() -> tuple[Param, ...]:
         Param("methods", ("pca", "isomap"), choices=tuple(METHODS)),
         Param("dim", 2, bounds=(2, 3)),
         Param("scale", True),
-        Param("nn", 15, bounds=(2, 200)),
+        Param("nn", 10, bounds=(2, 200)),
         Param("perp", 30.0, bounds=(2.0, 100.0)),
         Param("mindist", 0.1, bounds=(0.0, 1.0)),
         Param("kernel", "rbf", choices=KERNELS),

@@ -34,7 +34,7 @@ st.subheader("Start here")
 cols = st.columns(2)
 for i, (title, query, notice) in enumerate(SCENARIOS):
     with cols[i % 2].container(border=True):
-        st.page_link(page("inspector"), label=title, icon="▶️", query_params=query)
+        st.page_link(page("inspector"), label=title, icon=":material/play_circle:", query_params=query)
         st.caption(notice)
 
 st.subheader("Your own data")

@@ -140,7 +140,7 @@ def test_rows_beyond_the_limit_are_sampled_with_a_note(iris, monkeypatch):
 
 
 def test_row_limit_follows_free_memory_and_time_caps(iris, monkeypatch):
-    assert [row_limit(m) for m in ("pca", "tsne", "umap")] == [None, None, None]
+    assert [row_limit(m) for m in ("pca", "tsne", "umap")] == [None, 20_000, 100_000]
     for method, spec in METHODS.items():
         if spec.max_rows is not None:
             assert 0 < row_limit(method) <= spec.max_rows

@@ -87,8 +87,7 @@ def _check_options(frame: pd.DataFrame, opts: TableOptions) -> None:
     columns = [str(c) for c in frame.columns]
     if opts.label is not None and opts.label not in columns:
         raise ValueError(
-            f"The label column {opts.label!r} is not in the file; "
-            f"choose one of: {listing(columns)}."
+            f"The label column {opts.label!r} is not in the file; choose one of: {listing(columns)}."
         )
     unknown = [f for f in opts.features or () if f not in columns]
     if unknown:
@@ -97,15 +96,11 @@ def _check_options(frame: pd.DataFrame, opts: TableOptions) -> None:
             f"Choose from: {listing(columns)}."
         )
     if opts.features is not None and not [f for f in opts.features if f != opts.label]:
-        raise ValueError(
-            "No feature columns are chosen; pick at least one column besides the label."
-        )
+        raise ValueError("No feature columns are chosen; pick at least one column besides the label.")
     if opts.missing not in ("impute", "drop"):
         raise ValueError(f"Missing values can be 'impute' or 'drop'; got {opts.missing!r}.")
     if opts.max_rows < 2 or opts.max_categories < 1 or opts.max_classes < 1:
-        raise ValueError(
-            "The row cap must be at least 2, and the category and class caps at least 1."
-        )
+        raise ValueError("The row cap must be at least 2, and the category and class caps at least 1.")
 
 
 def _check_rows(n_rows: int, dropped_for_gaps: int) -> None:
@@ -199,8 +194,7 @@ def _impute(
     empty = [name for name in kinds if gaps[name] == len(work)]
     if empty:
         notes.append(
-            f"Dropped {plural(len(empty), 'column')} with no values in the kept rows: "
-            f"{listing(empty)}."
+            f"Dropped {plural(len(empty), 'column')} with no values in the kept rows: {listing(empty)}."
         )
         work = work.drop(columns=empty)
         kinds = {name: kind for name, kind in kinds.items() if name not in empty}
@@ -218,8 +212,7 @@ def _impute(
     if filled["median"][0]:
         cells, cols = filled["median"]
         notes.append(
-            f"Imputed {plural(cells, 'missing cell')} in {plural(cols, 'column')} "
-            "with the column median."
+            f"Imputed {plural(cells, 'missing cell')} in {plural(cols, 'column')} with the column median."
         )
     if filled["mode"][0]:
         cells, cols = filled["mode"]
@@ -256,9 +249,7 @@ def _encode(
         notes.append(f"One-hot encoded {listing(encoded)}.")
     booleans = [name for name, kind in kinds.items() if kind == "boolean"]
     if booleans:
-        notes.append(
-            f"Read true/false as 1/0 in {plural(len(booleans), 'column')}: {listing(booleans)}."
-        )
+        notes.append(f"Read true/false as 1/0 in {plural(len(booleans), 'column')}: {listing(booleans)}.")
     X = np.empty((len(work), len(columns)), dtype=np.float64)
     for j, values in enumerate(columns):
         X[:, j] = values

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 DEVICE_CHOICES: tuple[str, ...] = ("auto", "cpu", "cuda", "mps")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _available() -> tuple[bool, bool]:
     """(cuda, mps) availability; imports torch on first call only."""
     import torch

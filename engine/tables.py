@@ -87,9 +87,7 @@ def read_table(data: bytes, filename: str = "upload.csv") -> Table:
         )
     raw, encoding = _decode(data)
     if not raw or raw.isspace():
-        raise ValueError(
-            "The file is empty. Choose a CSV file with a header row and rows of values."
-        )
+        raise ValueError("The file is empty. Choose a CSV file with a header row and rows of values.")
     sample = raw[:_SAMPLE_BYTES].decode("utf-8", errors="ignore")
     if len(_CONTROL.findall(sample)) > max(4, 0.01 * len(sample)):
         raise _not_text("it contains many control characters")
@@ -175,9 +173,7 @@ def _transcode(data: bytes, codec: str) -> tuple[bytes, str]:
 
 def _split(sample: str, delimiter: str, truncated: bool) -> list[list[str]]:
     """The sample's first rows split with `delimiter` (quotes honoured), blank lines left out."""
-    reader = csv.reader(
-        io.StringIO(sample, newline=None), delimiter=delimiter, skipinitialspace=True
-    )
+    reader = csv.reader(io.StringIO(sample, newline=None), delimiter=delimiter, skipinitialspace=True)
     rows: list[list[str]] = []
     try:
         for row in reader:
@@ -285,9 +281,7 @@ def _name_columns(frame: pd.DataFrame, header: list[str] | None) -> tuple[pd.Dat
         unique.append(name)
     frame = frame.iloc[:, keep].set_axis(unique, axis=1)
     if unnamed:
-        notes.append(
-            f"Named {plural(len(unnamed), 'column')} with no header: {', '.join(unnamed)}."
-        )
+        notes.append(f"Named {plural(len(unnamed), 'column')} with no header: {', '.join(unnamed)}.")
     if renamed:
         which = plural(len(renamed), "duplicate column name")
         notes.append(f"Renamed {which}: {', '.join(renamed)}.")

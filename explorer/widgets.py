@@ -12,14 +12,13 @@ from collections.abc import Sequence
 import streamlit as st
 
 from engine.datasets import BUNDLED, GENERATORS, LIMITS, Dataset, DatasetConfig, list_samples
-from engine.embedding import METHODS, EmbedConfig
+from engine.embedding import KERNELS, METHODS, EmbedConfig
 from engine.tables import Table, TableOptions, column_roles, suggest_label
 from explorer import cache
 from explorer.cache import digest
 from explorer.state import Param, parse, serialize
 
 NO_LABEL = "(none)"
-KERNELS = ("rbf", "poly", "sigmoid", "cosine")
 
 DEVICE_OPTIONS = ("auto", "cpu")
 GLOBAL = (

@@ -274,7 +274,7 @@ def test_torch_backend_agrees_with_numpy(moons, monkeypatch):
 @pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 def test_cuda_agrees_with_cpu(moons):
-    cfg = replace(QUICK, epochs=100, hidden=(32, 32), batch_size=64, device="cuda")
+    cfg = replace(QUICK, hidden=(32, 32), batch_size=64, device="cuda")
     gpu, again = train(moons, cfg), train(moons, cfg)
     cpu = train(moons, replace(cfg, device="cpu"))
     assert gpu.device == "cuda"

@@ -16,7 +16,7 @@ import streamlit as st
 from engine.datasets import Dataset
 from engine.embedding import METHODS, EmbedConfig, Embedding
 from engine.quality import Quality
-from explorer import cache, export, figures, widgets
+from explorer import cache, downloads, export, figures, widgets
 
 P = "mi"
 TABLE = widgets.data_params("swiss_roll", 1000) + widgets.embed_params()
@@ -65,9 +65,11 @@ def show_tile(tile: Tile, data: Dataset, selected: list[int]) -> None:
     fig = figures.scatter_figure(emb.coords, data, emb.index, label, axes, selected)
     method = tile.cfg.method
     selectable = tile.cfg.n_components == 2  # Plotly selects by box or lasso in 2-D only
-    st.plotly_chart(
-        fig, key=f"{P}_plot_{method}", on_select=(lambda: on_select(method)) if selectable else "ignore",
-        selection_mode=("points", "box", "lasso"), config={"displaylogo": False},
+    downloads.chart(
+        fig, f"{data.name}_{method}", f"{P}_plot_{method}",
+        lambda: export.embedding_frame(data, emb.index, emb.coords, method),
+        on_select=(lambda: on_select(method)) if selectable else "ignore",
+        selection_mode=("points", "box", "lasso"),
     )  # fmt: skip
     parts = [f"trustworthiness **{q.trustworthiness:.3f}**", f"continuity **{q.continuity:.3f}**"]
     if q.knn_accuracy is not None:
@@ -77,25 +79,6 @@ def show_tile(tile: Tile, data: Dataset, selected: list[int]) -> None:
     st.markdown(" · ".join(parts) + f" · {emb.seconds:.2f} s")
     for note in emb.notes:
         st.caption(f"ⓘ {note}")
-    export_buttons(fig, data, emb, tile.cfg.method)
-
-
-def export_buttons(fig, data: Dataset, emb: Embedding, method: str) -> None:
-    base = f"{data.name}_{method}"
-    cols = st.columns(4)
-    cols[0].download_button(
-        "CSV", lambda: export.csv_bytes(export.embedding_frame(data, emb.index, emb.coords, method)),
-        f"{base}.csv", "text/csv", key=f"{P}_csv_{method}", on_click="ignore",
-    )  # fmt: skip
-    cols[1].download_button("HTML", lambda: export.figure_html(fig), f"{base}.html", "text/html",
-                            key=f"{P}_html_{method}", on_click="ignore")  # fmt: skip
-    problem = export.image_export_problem()
-    for col, fmt in zip(cols[2:], ("png", "svg"), strict=True):
-        col.download_button(
-            fmt.upper(), lambda fmt=fmt: export.figure_image(fig, fmt), f"{base}.{fmt}",
-            f"image/{'svg+xml' if fmt == 'svg' else fmt}", key=f"{P}_{fmt}_{method}",
-            disabled=problem is not None, help=problem, on_click="ignore",
-        )  # fmt: skip
 
 
 st.title("Manifold inspector")
@@ -145,6 +128,6 @@ if len(good) > 1:
     if data.y is not None:
         scores["k-NN accuracy"] = [t.quality.knn_accuracy for t in good]
     names = [METHODS[t.cfg.method].label for t in good]
-    st.plotly_chart(figures.quality_figure(names, scores), key=f"{P}_quality")
+    downloads.chart(figures.quality_figure(names, scores), f"{data.name}_quality", f"{P}_quality")
     k, n = good[0].quality.k, good[0].quality.n_evaluated
     st.caption(f"Scores use k = {k} neighbours on {n:,} rows.")

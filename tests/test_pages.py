@@ -1,8 +1,10 @@
 """Every page through Streamlit's AppTest: controls by key, session state and chart specs."""
 
+import base64
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -35,6 +37,13 @@ def inspector(query: dict | None = None) -> AppTest:
 
 def charts(at: AppTest) -> list[dict]:
     return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+
+
+def values(array: list | dict) -> np.ndarray:
+    """A trace's data array from a chart spec: a plain list, or Plotly's base64 typed array."""
+    if isinstance(array, dict):
+        return np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"])
+    return np.asarray(array)
 
 
 def test_home_offers_scenarios_and_global_controls():

@@ -1,0 +1,41 @@
+"""Download controls shared by every page: a figure as HTML/PNG/SVG, a table as CSV.
+
+File contents are produced only when the user clicks (deferred download data), never on rerun.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from explorer import export
+
+MIME = {"html": "text/html", "png": "image/png", "svg": "image/svg+xml", "csv": "text/csv"}
+
+
+def figure_buttons(
+    fig: go.Figure, name: str, key: str, table: Callable[[], pd.DataFrame] | None = None
+) -> None:
+    """HTML, PNG and SVG of `fig` (and the CSV behind it when `table` is given), side by side."""
+    problem = export.image_export_problem()
+    makers: list[tuple[str, Callable[[], bytes], str | None]] = [
+        ("html", lambda: export.figure_html(fig), None)
+    ]
+    makers += [(f, lambda f=f: export.figure_image(fig, f), problem) for f in ("png", "svg")]
+    if table is not None:
+        makers.append(("csv", lambda: export.csv_bytes(table()), None))
+    for col, (fmt, make, off) in zip(st.columns(len(makers)), makers, strict=True):
+        col.download_button(fmt.upper(), make, f"{name}.{fmt}", MIME[fmt], key=f"{key}_{fmt}",
+                            disabled=off is not None, help=off, on_click="ignore")  # fmt: skip
+
+
+def chart(
+    fig: go.Figure, name: str, key: str, table: Callable[[], pd.DataFrame] | None = None, **kwargs
+) -> None:
+    """Show a figure with an Export popover under it."""
+    st.plotly_chart(fig, key=key, config={"displaylogo": False}, **kwargs)
+    with st.popover("Export", icon=":material/download:", key=f"{key}_export"):
+        figure_buttons(fig, name, f"{key}_dl", table)

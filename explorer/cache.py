@@ -17,6 +17,7 @@ import streamlit as st
 
 from engine.datasets import Dataset, DatasetConfig, make_dataset
 from engine.embedding import EmbedConfig, Embedding
+from engine.networks import TrainConfig, TrainResult
 from engine.quality import Quality
 from engine.tables import Table, TableOptions
 
@@ -99,12 +100,7 @@ def embedding(data_key: str, X: np.ndarray, cfg: EmbedConfig, progress: Progress
     """One embedding of the dataset named `data_key`; progress goes to `progress` while computing."""
     from engine.embedding import embed
 
-    store, key = results(), ("embedding", data_key, cfg)
-    found = store.get(key)
-    if found is None:
-        found = embed(X, cfg, progress)
-        store.put(key, found)
-    return found
+    return _stored(("embedding", data_key, cfg), lambda: embed(X, cfg, progress))
 
 
 @st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
@@ -139,3 +135,70 @@ def device_label(requested: str) -> str:
     if requested == "cpu":
         return "CPU (forced)"
     return state.get("auto", "detecting…")
+
+
+def _stored(key: Hashable, compute: Callable[[], Any]) -> Any:
+    """The stored result under `key`, computed (outside Streamlit's caches) when missing."""
+    store = results()
+    found = store.get(key)
+    if found is None:
+        found = compute()
+        store.put(key, found)
+    return found
+
+
+def training_key(data_key: str, cfg: TrainConfig) -> tuple:
+    return ("train", data_key, cfg)
+
+
+def trained(data_key: str, cfg: TrainConfig) -> TrainResult | None:
+    """A finished training of `cfg` on the named data, if one was stored."""
+    return results().get(training_key(data_key, cfg))
+
+
+def train(data_key: str, data: Dataset, cfg: TrainConfig, on_snapshot: Callable | None = None) -> TrainResult:
+    """Train (or return the stored run); snapshots stream to `on_snapshot` while it trains."""
+    from engine.networks import train as fit
+
+    return _stored(training_key(data_key, cfg), lambda: fit(data, cfg, on_snapshot))
+
+
+def layer_projection(
+    result_key: tuple, layer: int, acts: np.ndarray, grid: np.ndarray | None, dims: int
+) -> Any:
+    """One layer's activations over training in at most `dims` comparable coordinates."""
+    from engine.layer_analysis import project_layer
+
+    return _stored(("proj", result_key, layer, dims), lambda: project_layer(acts, grid, n_components=dims))
+
+
+def snapshot_layout(
+    result_key: tuple, layer: int, snapshot: int, acts: np.ndarray, method: str, seed: int
+) -> np.ndarray:
+    """A UMAP or t-SNE layout of one layer at one snapshot."""
+    from engine.layer_analysis import embed_snapshot
+
+    return _stored(
+        ("layout", result_key, layer, snapshot, method, seed), lambda: embed_snapshot(acts, method, seed)
+    )
+
+
+def layer_scores(
+    result_key: tuple, layers: tuple, y: np.ndarray, train_index: np.ndarray, test_index: np.ndarray
+) -> Any:
+    """Linear-probe accuracy and class separation of every layer at every snapshot."""
+    from engine.layer_analysis import layer_scores as score
+
+    return _stored(("scores", result_key), lambda: score(layers, y, train_index, test_index))
+
+
+def hybrid_head(result_key: tuple, result: TrainResult, y: np.ndarray) -> Any:
+    """An SVM fitted on the last hidden layer's features, against the network's own head."""
+    from engine.layer_analysis import hybrid_svm
+
+    def fit() -> Any:
+        grid = result.grid_layers[-2][-1] if result.grid_layers else None
+        return hybrid_svm(result.layers[-2][-1], result.layers[-1][-1], y, result.train_index,
+                          result.test_index, grid_features=grid)  # fmt: skip
+
+    return _stored(("hybrid", result_key), fit)

@@ -78,3 +78,18 @@ def embedding_frame(data: Dataset, rows: np.ndarray, coords: np.ndarray, method:
         body = data.original.iloc[rows].reset_index(drop=True)
     body = body.drop(columns=[c for c in head.columns if c in body.columns])
     return pd.concat([head, body], axis=1)
+
+
+def activations_frame(data: Dataset, result, t: int) -> pd.DataFrame:
+    """Every layer's activations of every row at snapshot `t`: row, split, label, then one column
+    per unit (`hidden1_3` is unit 3 of the first hidden layer; `output_k` the logit of class k)."""
+    n_hidden = len(result.layers) - 1
+    split = np.full(data.n_samples, "train", dtype=object)
+    split[result.test_index] = "test"
+    parts = [pd.DataFrame({"row": np.arange(data.n_samples), "epoch": int(result.epochs[t]), "split": split})]
+    if data.y is not None:
+        parts[0]["label"] = [data.class_names[k] for k in data.y]
+    for i, acts in enumerate(result.layers):
+        name = f"hidden{i + 1}" if i < n_hidden else "output"
+        parts.append(pd.DataFrame(acts[t], columns=[f"{name}_{j + 1}" for j in range(acts.shape[2])]))
+    return pd.concat(parts, axis=1)

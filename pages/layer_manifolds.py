@@ -1,0 +1,183 @@
+"""Layer manifolds: train a network and watch every hidden layer reshape the data.
+
+What to notice: each layer is a map of the plane (the grey grid is the input plane carried through
+it). Training bends and stretches that map until a straight line separates the classes in the
+last layer; the linear-probe accuracy rising with depth is that untangling, measured.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import streamlit as st
+
+from engine.datasets import Dataset
+from engine.networks import Snapshot, TrainConfig, TrainResult
+from explorer import cache, downloads, export, network_widgets, widgets
+from explorer import network_figures as nf
+from explorer.layer_views import input_activations, layer_names, panels_at, result_panels
+from explorer.nav import page
+from explorer.scenarios import for_page
+
+P = "lm"
+FRAME_SECONDS = 0.25  # at most four live frames a second, so the browser keeps up
+TABLE = widgets.data_params("moons", 500) + network_widgets.params()
+
+
+def live_training(data: Dataset, key: str, cfg: TrainConfig) -> TrainResult | None:
+    """Train with frames drawn as snapshots arrive; snapshots are kept if the user presses Stop."""
+    status, chart = st.empty(), st.empty()
+    kept = st.session_state[f"{P}_partial"] = {"cfg": cfg, "snapshots": []}
+    last = [0.0]
+
+    def on_snapshot(s: Snapshot) -> None:
+        kept["snapshots"].append(s)
+        if time.monotonic() - last[0] < FRAME_SECONDS and s.epoch != cfg.epochs:
+            return
+        last[0] = time.monotonic()
+        status.progress(
+            s.epoch / cfg.epochs,
+            text=f"Epoch {s.epoch} / {cfg.epochs} · train loss {s.train_loss:.4f} · test accuracy {s.test_acc:.3f}",
+        )
+        fig = nf.layer_figure(data, panels_at(data, s), np.array([s.epoch]), animate=False)
+        chart.plotly_chart(fig)
+
+    try:
+        return cache.train(key, data, cfg, on_snapshot)
+    except ValueError as exc:
+        st.error(str(exc))
+        return None
+    finally:
+        status.empty()
+        chart.empty()
+
+
+def show_result(data: Dataset, result: TrainResult, rkey: tuple) -> None:
+    h = result.history
+    cols = st.columns(5)
+    cols[0].metric("Train accuracy", f"{h['train_acc'][-1]:.3f}")
+    cols[1].metric("Test accuracy", f"{h['test_acc'][-1]:.3f}")
+    cols[2].metric("Train loss", f"{h['train_loss'][-1]:.4f}")
+    cols[3].metric("Epochs", f"{int(result.epochs[-1])}")
+    cols[4].metric("Time", f"{result.seconds:.2f} s", help=f"on {result.device}")
+    if result.stopped:
+        st.warning(result.stopped)
+    projection = st.session_state.get(f"{P}_proj", "pca")
+    panels, frames = result_panels(data, result, rkey, projection)
+    base = data.name
+    fig = nf.layer_figure(data, panels, result.epochs[frames])
+    downloads.chart(fig, f"{base}_layers", f"{P}_layers")
+    how = (
+        "one PCA over all snapshots, so frames share axes"
+        if projection == "pca"
+        else f"{projection.upper()} of the last snapshot"
+    )
+    st.caption(
+        f"{len(frames)} of {len(result.epochs)} snapshots animated; layers wider than 3 units are shown with {how}."
+    )
+    left, right = st.columns(2)
+    tr, te = result.train_index, result.test_index
+    if result.grid is not None:
+        proba = result.grid_proba[-1]
+        with left:
+            regions = nf.decision_figure(
+                data, result.grid, proba.argmax(1), proba.max(1), tr, te, "Network: decision regions"
+            )
+            downloads.chart(regions, f"{base}_regions", f"{P}_regions")
+    try:
+        head = cache.hybrid_head(rkey, result, data.y)
+        with right:
+            if head.grid_pred is not None:
+                svm = nf.decision_figure(
+                    data, result.grid, head.grid_pred, head.grid_score, tr, te, "SVM on the last hidden layer"
+                )
+                downloads.chart(svm, f"{base}_svm_head", f"{P}_svm")
+            st.markdown(
+                f"Test accuracy: network head **{head.net_test_acc:.3f}** · SVM on its last hidden layer **{head.svm_test_acc:.3f}**"
+            )
+    except ValueError as exc:
+        right.info(str(exc))
+    downloads.chart(nf.curves_figure(h), f"{base}_curves", f"{P}_curves")
+    layers = (input_activations(data, len(result.epochs)),) + result.layers
+    scores = cache.layer_scores(rkey, layers, data.y, tr, te)
+    depth = {"linear-probe accuracy": scores.probe_acc, "class separation": scores.separation}
+    downloads.chart(
+        nf.depth_figure(layer_names(result, with_input=True), result.epochs, depth),
+        f"{base}_depth",
+        f"{P}_depth",
+    )
+    exports(data, result, fig)
+
+
+def exports(data: Dataset, result: TrainResult, fig) -> None:
+    st.subheader("Export")
+    cols = st.columns(2)
+    epochs = [int(e) for e in result.epochs]
+    epoch = cols[0].selectbox(
+        "Activations of the snapshot at epoch", epochs, index=len(epochs) - 1, key=f"{P}_snap"
+    )
+    t = epochs.index(epoch)
+    cols[1].download_button(
+        "Activations (CSV)",
+        lambda: export.csv_bytes(export.activations_frame(data, result, t)),
+        f"{data.name}_activations_epoch{epoch}.csv",
+        "text/csv",
+        key=f"{P}_acts",
+        on_click="ignore",
+    )
+    st.caption("The layer animation's HTML export (under its Export button) plays offline in any browser.")
+
+
+st.title("Layer manifolds")
+with st.expander("Starting points"):
+    for sc in for_page("layers"):
+        st.page_link(page("layers"), label=sc.title, icon=":material/play_circle:", query_params=sc.query)
+        st.caption(sc.notice)
+seed = int(st.session_state.get("seed", 0))
+widgets.sync_from_url(P, TABLE)
+try:
+    loaded = widgets.data_source(P, seed)
+    cfg = network_widgets.train_controls(P, seed, st.session_state.get("device", "auto"))
+except ValueError as exc:
+    st.error(str(exc))
+    loaded = cfg = None
+st.sidebar.selectbox(
+    "Wide layers shown with",
+    network_widgets.PROJECTIONS,
+    key=f"{P}_proj",
+    help="PCA is instant; UMAP and t-SNE lay out the chosen snapshot only.",
+)
+widgets.sync_to_url(P, TABLE)
+if loaded is None or cfg is None:
+    st.stop()
+data, key = loaded
+if data.y is None or data.n_classes < 2:
+    st.error("Training needs a label column with at least two classes: choose one in the sidebar.")
+    st.stop()
+
+go_col, stop_col, _ = st.columns([1, 1, 4])
+pressed = go_col.button("Train", type="primary", key=f"{P}_train", width="stretch")
+stop_col.button(
+    "Stop", key=f"{P}_stop", width="stretch", help="Stops training; the epochs done so far are kept."
+)
+result = cache.trained(key, cfg)
+if pressed and result is None:
+    result = live_training(data, key, cfg)
+partial = st.session_state.get(f"{P}_partial")
+if result is None and partial and partial["cfg"] == cfg and partial["snapshots"]:
+    shots = partial["snapshots"]
+    st.warning(
+        f"Training was stopped at epoch {shots[-1].epoch}; the {len(shots)} snapshots taken so far are shown. Press Train to start again."
+    )
+    st.plotly_chart(
+        nf.layer_figure(data, panels_at(data, *shots), np.array([s.epoch for s in shots])), key=f"{P}_stopped"
+    )
+    st.stop()
+if result is None:
+    st.info(
+        f"{data.name}: {data.n_samples:,} points, {data.n_classes} classes. Press **Train** to watch a "
+        f"{'-'.join(map(str, (data.n_features, *cfg.hidden, data.n_classes)))} network learn."
+    )
+    st.stop()
+show_result(data, result, cache.training_key(key, cfg))

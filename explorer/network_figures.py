@@ -300,7 +300,8 @@ def depth_figure(
     scores: name -> (n_snapshots, n_layers) array, e.g. linear-probe accuracy, class separation.
     """
     fig = make_subplots(rows=1, cols=len(scores), subplot_titles=list(scores))
-    picks = sorted({0, len(epochs) // 4, len(epochs) // 2, len(epochs) - 1})
+    scored = np.flatnonzero(np.isfinite(next(iter(scores.values()))).all(axis=1))  # snapshots with scores
+    picks = sorted({int(scored[int(q * (len(scored) - 1))]) for q in (0, 0.25, 0.5, 1)})
     for col, values in enumerate(scores.values(), start=1):
         for j, t in enumerate(picks):
             shade = 0.25 + 0.75 * j / max(len(picks) - 1, 1)

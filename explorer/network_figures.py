@@ -156,9 +156,8 @@ def _animate(fig: go.Figure, data: Dataset, panels: Sequence[Panel], epochs: np.
         )
         for t, e in enumerate(epochs)
     ]
-    three = any(p.coords.shape[2] == 3 for p in panels)
-    play = {"frame": {"duration": 120, "redraw": three}, "transition": {"duration": 0}, "fromcurrent": True}
-    still = {"frame": {"duration": 0, "redraw": three}, "mode": "immediate", "transition": {"duration": 0}}
+    play = {"frame": {"duration": 120, "redraw": True}, "transition": {"duration": 0}, "fromcurrent": True}
+    still = {"frame": {"duration": 0, "redraw": True}, "mode": "immediate", "transition": {"duration": 0}}
     fig.update_layout(
         updatemenus=[
             {

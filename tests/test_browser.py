@@ -1,0 +1,122 @@
+"""The real app in headless Chromium: links, uploads through the file input, training, downloads."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from playwright.sync_api import Page, expect
+
+from explorer.export import image_export_problem
+
+pytestmark = pytest.mark.browser
+CHART = "[data-testid='stPlotlyChart']"
+WAIT = 90_000
+
+
+def open_app(page: Page, path: str) -> None:
+    page.goto(page.base_url + path)
+    page.wait_for_selector("[data-testid='stAppViewContainer']")
+
+
+def no_exception(page: Page) -> None:
+    boxes = page.locator("[data-testid='stException']")
+    assert boxes.count() == 0, boxes.all_inner_texts()
+
+
+def wait_charts(page: Page, n: int) -> None:
+    expect(page.locator(CHART).nth(n - 1)).to_be_visible(timeout=WAIT)
+    expect(page.locator("[data-testid='stStatusWidget']")).to_have_count(0, timeout=WAIT)
+
+
+def download(page: Page, chart: int, fmt: str) -> bytes:
+    """Open the Export popover under the chart-th figure and download one format."""
+    page.get_by_role("button", name="Export").nth(chart).click()
+    popover = page.locator("[data-testid='stPopoverBody']").last
+    with page.expect_download(timeout=WAIT) as info:
+        popover.get_by_role("button", name=fmt, exact=True).click()
+    data = Path(info.value.path()).read_bytes()
+    page.keyboard.press("Escape")
+    return data
+
+
+def messy_csv(path) -> int:
+    rng = np.random.default_rng(1)
+    n = 150
+    frame = pd.DataFrame({
+        "sample_id": np.arange(1000, 1000 + n),
+        "width": rng.normal(size=n).round(3), "height": rng.normal(size=n).round(3),
+        "depth": rng.normal(size=n).round(3), "kind": rng.choice(["oak", "pine", "elm"], size=n),
+    })  # fmt: skip
+    frame.loc[::15, "height"] = np.nan
+    frame.to_csv(path, index=False)
+    return n
+
+
+def test_home_scenario_link_opens_the_inspector(page):
+    open_app(page, "/")
+    expect(page.get_by_role("heading", name="Manifold Explorer").first).to_be_visible()
+    page.get_by_role("link", name="Unroll the Swiss roll").click()
+    wait_charts(page, 3)
+    assert "/inspector?" in page.url and "n=1500" in page.url
+    expect(page.get_by_text("swiss_roll: 1,500 rows")).to_be_visible()
+    expect(page.get_by_text("LLE", exact=True).first).to_be_visible()
+    no_exception(page)
+
+
+def test_upload_two_methods_and_download_the_embedding(page, tmp_path):
+    n = messy_csv(tmp_path / "trees.csv")
+    open_app(page, "/inspector?data=upload&methods=pca,tsne")
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(tmp_path / "trees.csv")
+    wait_charts(page, 2)
+    expect(page.get_by_text("Dropped ID-like column 'sample_id'")).to_be_visible()
+    no_exception(page)
+    table = pd.read_csv(io.BytesIO(download(page, 0, "CSV")))
+    assert len(table) == n
+    assert list(table.columns[:3]) == ["row", "pca_1", "pca_2"]
+    assert {"sample_id", "width", "height", "depth", "kind"} <= set(table.columns)
+    assert np.isfinite(table[["pca_1", "pca_2"]].to_numpy()).all()
+    assert sorted(table["row"]) == list(range(n))
+
+
+@pytest.mark.parametrize("content", [b"", b"\x89PNG\r\n\x1a\n\x00\x00binary\x00"])
+def test_bad_upload_shows_a_message_and_the_app_recovers(page, tmp_path, content):
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(content)
+    open_app(page, "/inspector?data=upload&methods=pca")
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(bad)
+    expect(page.locator("[data-testid='stAlertContentError']").first).to_be_visible(timeout=WAIT)
+    no_exception(page)
+    page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").nth(1).click()
+    page.get_by_role("option", name="Two moons").click()
+    wait_charts(page, 1)
+    expect(page.locator("[data-testid='stAlertContentError']")).to_have_count(0)
+    no_exception(page)
+
+
+def test_figure_exports_are_valid_files(page):
+    open_app(page, "/inspector?data=iris&methods=pca")
+    wait_charts(page, 1)
+    html = download(page, 0, "HTML").decode()
+    assert "Plotly.newPlot" in html and "PCA" in html
+    if image_export_problem() is None:
+        assert download(page, 0, "PNG").startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_train_scrub_and_download_the_animation(page):
+    open_app(page, "/layers?epochs=200&every=5")
+    expect(page.get_by_text("moons: 500 points, 2 classes")).to_be_visible(timeout=WAIT)
+    page.get_by_role("button", name="Train", exact=True).click()
+    wait_charts(page, 4)
+    no_exception(page)
+    title = page.locator(CHART).first.locator(".gtitle")
+    expect(title).to_have_text("Epoch 200")
+    rail = page.locator(CHART).first.locator(".slider-rail-touch-rect").bounding_box()
+    page.mouse.click(rail["x"] + 5, rail["y"] + rail["height"] / 2)  # scrub to the first snapshot
+    expect(title).to_have_text("Epoch 0")
+    html = download(page, 0, "HTML").decode()
+    assert "Plotly.newPlot" in html and "Plotly.addFrames" in html and "Epoch 200" in html
+    no_exception(page)

@@ -14,7 +14,9 @@ def test_html_is_standalone_with_the_plot():
     d = make_dataset(DatasetConfig(n_samples=50))
     html = export.figure_html(figures.scatter_figure(d.X, d)).decode()
     assert "<html" in html[:100] and "plotly" in html.lower() and "Plotly.newPlot" in html
-    assert '<script src="http' not in html and len(html) > 1_000_000, "plotly.js is inlined, so it works offline"
+    assert '<script src="http' not in html and len(html) > 1_000_000, (
+        "plotly.js is inlined, so it works offline"
+    )
 
 
 def test_csv_defuses_formulas_but_keeps_numbers():

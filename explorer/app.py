@@ -15,19 +15,5 @@ st.sidebar.title("Manifold Explorer")
 seed, device = global_controls()
 st.session_state["seed"], st.session_state["device"] = seed, device
 
-
-@st.fragment(run_every=1.0)
-def device_probe() -> None:
-    """Shown while torch loads in the background; reruns the app once the device is known."""
-    if device_label(device).endswith("…"):
-        st.caption("Device: detecting…")
-    else:
-        st.rerun()
-
-
-with st.sidebar:
-    if device_label(device).endswith("…"):
-        device_probe()
-    else:
-        st.caption(f"Device: {device_label(device)}")
+st.sidebar.caption(f"Device: {device_label(device)}")
 current.run()

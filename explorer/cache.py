@@ -134,7 +134,7 @@ def device_label(requested: str) -> str:
     state = _warm()
     if requested == "cpu":
         return "CPU (forced)"
-    return state.get("auto", "detecting…")
+    return state.get("auto", "checking for a GPU…")
 
 
 def _stored(key: Hashable, compute: Callable[[], Any]) -> Any:

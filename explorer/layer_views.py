@@ -27,8 +27,8 @@ def frame_indices(n_snapshots: int, most: int = MAX_FRAMES) -> np.ndarray:
 
 def _title(name: str, width: int, method: str, dims: int) -> str:
     if method == "identity":
-        return f"{name} ({width} units)"
-    return f"{name} ({width} units, {method.upper()} {dims}-D)"
+        return f"{name}<br><sub>{width} units</sub>"
+    return f"{name}<br><sub>{width} units, {method.upper()} {dims}-D</sub>"
 
 
 def _project(acts: np.ndarray, grid: np.ndarray | None, key: tuple | None, layer: int, dims: int = 2):

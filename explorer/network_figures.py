@@ -126,7 +126,7 @@ def layer_figure(
             )
         )
     fig.update_layout(**theme.base_layout(f"Epoch {int(epochs[frame])}", height))
-    fig.update_layout(legend={"orientation": "h", "y": -0.08}, margin={"t": 70})
+    fig.update_layout(legend={"orientation": "h", "y": -0.08}, margin={"t": 100})
     fig.update_scenes(xaxis_showticklabels=False, yaxis_showticklabels=False, zaxis_showticklabels=False)
     if animate and n_snap > 1:
         _animate(fig, data, panels, epochs, size)

@@ -45,10 +45,10 @@ def test_training_shows_layers_regions_curves_and_scores():
     specs = charts(at)
     layers = specs[0]
     assert [a["text"] for a in layers["layout"]["annotations"]] == [
-        "input (2 units)",
-        "hidden 1 (8 units, PCA 2-D)",
-        "hidden 2 (8 units, PCA 2-D)",
-        "output (2 units)",
+        "input<br><sub>2 units</sub>",
+        "hidden 1<br><sub>8 units, PCA 2-D</sub>",
+        "hidden 2<br><sub>8 units, PCA 2-D</sub>",
+        "output<br><sub>2 units</sub>",
     ]
     assert len(layers["frames"]) == 61 and layers["layout"]["sliders"][0]["steps"][-1]["label"] == "300"
     titles = [s["layout"].get("title", {}).get("text") for s in specs]
@@ -68,7 +68,7 @@ def test_a_second_visit_reuses_the_stored_run():
     at.sidebar.selectbox(key="lm_proj").set_value("tsne").run()
     assert not at.exception and metric(at, "Time") == first
     notes = [a["text"] for a in charts(at)[0]["layout"]["annotations"]]
-    assert notes[1] == "hidden 1 (8 units, TSNE of the last epoch)"
+    assert notes[1] == "hidden 1<br><sub>8 units, TSNE of the last epoch</sub>"
 
 
 def test_divergence_is_reported_and_the_page_stays_usable():

@@ -1,0 +1,90 @@
+"""Helpers for browser benchmarks: headless Chromium, a server process group, polling until served."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+MAIN_H1 = '[data-testid="stMainBlockContainer"] h1'
+
+
+def app_command(port: int) -> list[str]:
+    """`manifold-explorer --no-browser --port PORT`, via the console script next to this Python."""
+    script = Path(sys.executable).with_name("manifold-explorer")
+    head = [str(script)] if script.exists() else [sys.executable, "-m", "explorer.cli"]
+    return [*head, "--no-browser", "--port", str(port)]
+
+
+def streamlit_command(file: Path, port: int) -> list[str]:
+    """`python -m streamlit run FILE` headless on 127.0.0.1:PORT."""
+    return [
+        sys.executable, "-m", "streamlit", "run", str(file),
+        "--server.headless", "true", "--server.port", str(port),
+        "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+
+
+@contextlib.contextmanager
+def chromium() -> Iterator[object]:
+    """A headless system Chromium (Playwright's own download is not used)."""
+    from playwright.sync_api import sync_playwright
+
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@contextlib.contextmanager
+def server(cmd: list[str], cwd: Path) -> Iterator[subprocess.Popen]:
+    """Start `cmd` in its own process group; the whole group is killed on exit."""
+    proc = subprocess.Popen(
+        cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    try:
+        yield proc
+    finally:
+        for sig, wait in ((signal.SIGTERM, 5), (signal.SIGKILL, 5)):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, sig)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(wait)
+                break
+
+
+def goto_when_served(page, url: str, timeout: float = 60) -> None:
+    """`page.goto(url)`, retried every 50 ms until the server answers."""
+    from playwright.sync_api import Error
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            page.goto(url, wait_until="commit", timeout=timeout * 1000)
+            return
+        except Error:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def maps_mention(pid: int, *needles: str) -> dict[str, bool]:
+    """Whether the memory map of `pid` holds a file whose path contains each needle."""
+    try:
+        maps = Path(f"/proc/{pid}/maps").read_text()
+    except OSError:
+        return dict.fromkeys(needles, False)
+    return {n: n in maps for n in needles}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
@@ -22,6 +23,7 @@ from engine.quality import Quality
 from engine.tables import Table, TableOptions
 
 MAX_ENTRIES = 32
+WARM_DELAY_S = 5.0  # seconds after the first run before torch is imported in the background
 Progress = Callable[[float, str], None] | None
 
 
@@ -117,10 +119,12 @@ def quality(
 
 @st.cache_resource
 def _warm() -> dict:
-    """Import torch in the background once per server, so pages that train start without waiting."""
+    """Import torch in the background once per server, after the first page has painted, so
+    pages that train start without waiting and the app's start is not slowed."""
     state: dict = {}
 
     def work() -> None:
+        time.sleep(WARM_DELAY_S)
         from engine.device import describe_device, resolve_device
 
         state["auto"] = describe_device(resolve_device("auto"))

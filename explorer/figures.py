@@ -18,6 +18,7 @@ from engine.datasets import Dataset
 from explorer import theme
 
 MAX_HOVER_COLUMNS = 8
+LARGE = 20_000  # beyond this many points, hover carries fewer columns so the figure stays light
 
 
 def marker_size(n_points: int) -> int:
@@ -30,11 +31,11 @@ def _hover(data: Dataset, rows: np.ndarray) -> tuple[np.ndarray, str]:
     frame = (
         data.original if data.original is not None else pd.DataFrame(data.X, columns=list(data.feature_names))
     )
-    cols = list(frame.columns[:MAX_HOVER_COLUMNS])
+    cols = list(frame.columns[: MAX_HOVER_COLUMNS if len(rows) <= LARGE else 3])
     sub = frame.iloc[rows][cols]
     numeric = all(pd.api.types.is_numeric_dtype(sub[c]) for c in cols)
-    values = sub.to_numpy(dtype=np.float64 if numeric else object)
-    custom = np.column_stack([rows.astype(np.float64 if numeric else object), values])
+    kind = np.float32 if numeric else object  # float32: exact row ids, 7 significant digits in hover
+    custom = np.column_stack([rows.astype(kind), sub.to_numpy(dtype=kind)])
     fmt = ":.4~g" if numeric else ""
     lines = [f"row %{{customdata[0]{':d' if numeric else ''}}}"]
     lines += [f"{c}: %{{customdata[{i + 1}]{fmt}}}" for i, c in enumerate(cols)]

@@ -75,7 +75,9 @@ def result_panels(
             )
             coords = np.broadcast_to(layout[None].astype(np.float32), (len(frames), *layout.shape))
             panels.append(
-                Panel(f"{names[i]}<br><sub>{width} units, {projection.upper()} of the last epoch</sub>", coords)
+                Panel(
+                    f"{names[i]}<br><sub>{width} units, {projection.upper()} of the last epoch</sub>", coords
+                )
             )
             continue
         proj = _project(acts[frames], g, key + (tuple(frames),), i)

@@ -10,9 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:  # pandas is imported where frames are built, so starting the app stays quick
+    import pandas as pd
 
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "sample_data"
 
@@ -190,6 +193,8 @@ def make_dataset(cfg: DatasetConfig) -> Dataset:
     spec = GENERATORS[cfg.name]
     k = int(np.clip(cfg.n_classes, *spec.classes))
     X, y, position = spec.fn(cfg.n_samples, cfg.noise, cfg.seed, k)
+    import pandas as pd
+
     names = tuple("xyz"[: spec.n_features])
     original = pd.DataFrame(X, columns=list(names)).assign(label=y)
     return Dataset(
@@ -205,6 +210,7 @@ def make_dataset(cfg: DatasetConfig) -> Dataset:
 
 def load_bundled(name: str) -> Dataset:
     """One of scikit-learn's bundled sets (iris, wine, breast_cancer, digits), all rows."""
+    import pandas as pd
     from sklearn import datasets as skd
 
     loader = {

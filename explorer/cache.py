@@ -11,7 +11,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import streamlit as st
@@ -20,7 +20,9 @@ from engine.datasets import Dataset, DatasetConfig, make_dataset
 from engine.embedding import EmbedConfig, Embedding
 from engine.networks import TrainConfig, TrainResult
 from engine.quality import Quality
-from engine.tables import Table, TableOptions
+
+if TYPE_CHECKING:
+    from engine.tables import Table, TableOptions
 
 MAX_ENTRIES = 32
 WARM_DELAY_S = 5.0  # seconds after the first run before torch is imported in the background

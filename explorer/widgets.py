@@ -8,15 +8,18 @@ its controls are drawn, so a copied link reproduces the view.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
 from engine.datasets import BUNDLED, GENERATORS, LIMITS, Dataset, DatasetConfig, list_samples
 from engine.embedding import KERNELS, METHODS, EmbedConfig
-from engine.tables import Table, TableOptions, column_roles, suggest_label
 from explorer import cache
 from explorer.cache import digest
 from explorer.state import Param, parse, serialize
+
+if TYPE_CHECKING:
+    from engine.tables import Table, TableOptions
 
 NO_LABEL = "(none)"
 
@@ -146,6 +149,8 @@ def data_source(prefix: str, seed: int) -> tuple[Dataset, str] | None:
 
 def table_options(prefix: str, table: Table, seed: int) -> TableOptions:
     """Label column, features, missing-value policy and row cap for a CSV table."""
+    from engine.tables import TableOptions, column_roles, suggest_label
+
     columns = [str(c) for c in table.frame.columns]
     label_key = f"{prefix}_label"
     if st.session_state.get(label_key) not in [NO_LABEL, *columns]:

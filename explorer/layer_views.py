@@ -55,12 +55,12 @@ def _input_panel(data: Dataset, n_snapshots: int, grid: np.ndarray | None, key: 
 
 
 def result_panels(
-    data: Dataset, result: TrainResult, key: tuple, projection: str = "pca"
+    data: Dataset, result: TrainResult, key: tuple, projection: str = "pca", snapshot: int = -1
 ) -> tuple[list[Panel], np.ndarray]:
     """Panels for a finished run (thinned to MAX_FRAMES snapshots) and the snapshot indices used.
 
-    With `projection` "umap" or "tsne", layers wider than three units show that layout of the last
-    snapshot instead of the PCA animation.
+    With `projection` "umap" or "tsne", layers wider than three units show that layout of the
+    chosen `snapshot` instead of the PCA animation.
     """
     frames = frame_indices(len(result.epochs))
     grid = result.grid
@@ -71,12 +71,13 @@ def result_panels(
         width = acts.shape[2]
         if projection != "pca" and width > 3:
             layout = cache.snapshot_layout(
-                key, i, len(result.epochs) - 1, acts[-1], projection, result.config.seed
+                key, i, snapshot % len(result.epochs), acts[snapshot], projection, result.config.seed
             )
             coords = np.broadcast_to(layout[None].astype(np.float32), (len(frames), *layout.shape))
             panels.append(
                 Panel(
-                    f"{names[i]}<br><sub>{width} units, {projection.upper()} of the last epoch</sub>", coords
+                    f"{names[i]}<br><sub>{width} units, {projection.upper()} of epoch {int(result.epochs[snapshot])}</sub>",
+                    coords,
                 )
             )
             continue

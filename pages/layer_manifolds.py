@@ -64,14 +64,17 @@ def show_result(data: Dataset, result: TrainResult, rkey: tuple) -> None:
     if result.stopped:
         st.warning(result.stopped)
     projection = st.session_state.get(f"{P}_proj", "pca")
-    panels, frames = result_panels(data, result, rkey, projection)
+    epochs = [int(e) for e in result.epochs]
+    chosen = st.session_state.get(f"{P}_snap")
+    snapshot = epochs.index(chosen) if chosen in epochs else -1
+    panels, frames = result_panels(data, result, rkey, projection, snapshot)
     base = data.name
     fig = nf.layer_figure(data, panels, result.epochs[frames])
     downloads.chart(fig, f"{base}_layers", f"{P}_layers")
     how = (
         "one PCA over all snapshots, so frames share axes"
         if projection == "pca"
-        else f"{projection.upper()} of the last snapshot"
+        else f"{projection.upper()} of the chosen snapshot (under Export)"
     )
     st.caption(
         f"{len(frames)} of {len(result.epochs)} snapshots animated; layers wider than 3 units are shown with {how}."
@@ -115,7 +118,10 @@ def exports(data: Dataset, result: TrainResult, fig) -> None:
     cols = st.columns(2)
     epochs = [int(e) for e in result.epochs]
     epoch = cols[0].selectbox(
-        "Activations of the snapshot at epoch", epochs, index=len(epochs) - 1, key=f"{P}_snap"
+        "Snapshot (epoch) for the activations CSV and the UMAP / t-SNE layouts",
+        epochs,
+        index=len(epochs) - 1,
+        key=f"{P}_snap",
     )
     t = epochs.index(epoch)
     cols[1].download_button(

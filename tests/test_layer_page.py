@@ -68,7 +68,12 @@ def test_a_second_visit_reuses_the_stored_run():
     at.sidebar.selectbox(key="lm_proj").set_value("tsne").run()
     assert not at.exception and metric(at, "Time") == first
     notes = [a["text"] for a in charts(at)[0]["layout"]["annotations"]]
-    assert notes[1] == "hidden 1<br><sub>8 units, TSNE of the last epoch</sub>"
+    assert notes[1] == "hidden 1<br><sub>8 units, TSNE of epoch 100</sub>"
+    at.selectbox(key="lm_snap").set_value(50).run()
+    assert not at.exception
+    assert [a["text"] for a in charts(at)[0]["layout"]["annotations"]][
+        1
+    ] == "hidden 1<br><sub>8 units, TSNE of epoch 50</sub>"
 
 
 def test_divergence_is_reported_and_the_page_stays_usable():

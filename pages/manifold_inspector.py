@@ -58,7 +58,7 @@ def on_select(method: str) -> None:
 def show_tile(tile: Tile, data: Dataset, selected: list[int]) -> None:
     label = METHODS[tile.cfg.method].label
     if tile.error:
-        st.error(f"**{label}**: {tile.error}")
+        st.error(tile.error if tile.error.startswith(label) else f"{label}: {tile.error}")
         return
     emb, q = tile.emb, tile.quality
     axes = [f"{label} {j + 1}" for j in range(tile.cfg.n_components)]

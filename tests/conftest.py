@@ -22,6 +22,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+SERVER_LOGS: list[Path] = []  # the running app's output, shown under a failed browser test
 
 
 def _missing(reason: str) -> None:
@@ -45,6 +46,7 @@ def app_url():
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
+    SERVER_LOGS.append(log)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -88,3 +90,12 @@ def page(browser, app_url):
     p.base_url = app_url
     yield p
     context.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Attach the tail of the app server's output to the report of a failed browser test."""
+    report = (yield).get_result()
+    if report.failed and item.get_closest_marker("browser") and SERVER_LOGS and SERVER_LOGS[-1].exists():
+        text = SERVER_LOGS[-1].read_text(errors="replace")[-8000:]
+        report.sections.append(("app server output (tail)", text or "(empty)"))

@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from explorer.export import image_export_problem
+from explorer.scenarios import SCENARIOS
 
 pytestmark = pytest.mark.browser
 CHART = "[data-testid='stPlotlyChart']"
@@ -59,6 +60,8 @@ def messy_csv(path) -> int:
 def test_home_scenario_link_opens_the_inspector(page):
     open_app(page, "/")
     expect(page.get_by_role("heading", name="Manifold Explorer").first).to_be_visible()
+    for sc in SCENARIOS:
+        expect(page.get_by_role("link", name=sc.title)).to_be_visible()
     page.get_by_role("link", name="Unroll the Swiss roll").click()
     wait_charts(page, 3)
     assert "/inspector?" in page.url and "n=1500" in page.url
@@ -104,6 +107,28 @@ def test_figure_exports_are_valid_files(page):
     assert "Plotly.newPlot" in html and "PCA" in html
     if image_export_problem() is None:
         assert download(page, 0, "PNG").startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_lasso_selection_lists_the_selected_rows(page):
+    open_app(page, "/inspector?data=iris&methods=pca")
+    wait_charts(page, 1)
+    area = page.locator(CHART).first.locator(".nsewdrag").first.bounding_box()
+    corners = [(0.02, 0.02), (0.35, 0.02), (0.35, 0.98), (0.02, 0.98), (0.02, 0.03)]  # left third
+    points = [(area["x"] + area["width"] * fx, area["y"] + area["height"] * fy) for fx, fy in corners]
+    page.mouse.move(*points[0])
+    page.mouse.down()
+    for x, y in points[1:]:
+        page.mouse.move(x, y, steps=8)
+    page.mouse.up()
+    heading = page.get_by_role("heading", name="Selected rows")
+    expect(heading).to_be_visible(timeout=WAIT)
+    count = int(heading.inner_text().split("(")[1].rstrip(")"))
+    assert 0 < count < 150, heading.inner_text()
+    expect(page.locator("[data-testid='stDataFrame']")).to_be_visible()
+    no_exception(page)
+    page.get_by_role("button", name="Clear selection").click()
+    expect(heading).to_have_count(0, timeout=WAIT)
+    no_exception(page)
 
 
 def test_train_scrub_and_download_the_animation(page):

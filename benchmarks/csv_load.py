@@ -12,6 +12,7 @@ from benchmarks import ROOT, benchmark, free_port, median, run_python
 from benchmarks._browser import app_command, chromium, goto_when_served, server
 
 ROWS, COLUMNS = 100_000, 50
+MAIN = '[data-testid="stMainBlockContainer"]'
 
 # Each script runs in a fresh interpreter, so its peak RSS is that of the work (plus imports).
 # Imports happen before the clock in both: a running server has them loaded after its first
@@ -81,9 +82,13 @@ def browser_upload(browser, csv: Path) -> dict[str, float]:
             upload.wait_for(state="attached", timeout=60_000)
             start = time.perf_counter()
             upload.set_input_files(str(csv))
-            page.get_by_text(f"{ROWS:,} rows × {COLUMNS} features").wait_for(timeout=120_000)
-            parsed = time.perf_counter() - start
-            page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot').first.wait_for(timeout=120_000)
+            try:
+                page.get_by_text(f"{ROWS:,} rows × {COLUMNS} features").wait_for(timeout=120_000)
+                parsed = time.perf_counter() - start
+                page.locator('[data-testid="stPlotlyChart"] .js-plotly-plot').first.wait_for(timeout=120_000)
+            except Exception as exc:
+                shown = " | ".join(page.locator(MAIN).inner_text().split("\n")[:6])
+                raise RuntimeError(f"{str(exc).splitlines()[0]} Page showed: {shown}") from exc
             return {"parsed": parsed, "chart": time.perf_counter() - start}
     finally:
         context.close()

@@ -80,18 +80,27 @@ class ResultStore:
         return None
 
     def put(self, key: Hashable, value: Any) -> None:
-        for v in vars(value).values() if hasattr(value, "__dict__") else ():
-            if isinstance(v, np.ndarray):
-                v.flags.writeable = False
+        _freeze(value)
         with self._lock:
             self._items[key] = value
             self._items.move_to_end(key)
             while len(self._items) > self.max_entries:
                 self._items.popitem(last=False)
 
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
+
+def _freeze(value: Any) -> None:
+    """Make every array inside a result read-only: fields, tuples, lists and dicts included."""
+    if isinstance(value, np.ndarray):
+        value.flags.writeable = False
+    elif isinstance(value, tuple | list):
+        for v in value:
+            _freeze(v)
+    elif isinstance(value, dict):
+        for v in value.values():
+            _freeze(v)
+    elif hasattr(value, "__dataclass_fields__"):
+        for name in value.__dataclass_fields__:
+            _freeze(getattr(value, name))
 
 
 @st.cache_resource

@@ -44,13 +44,16 @@ def live_training(data: Dataset, key: str, cfg: TrainConfig) -> TrainResult | No
         chart.plotly_chart(fig)
 
     try:
-        return cache.train(key, data, cfg, on_snapshot)
+        result = cache.train(key, data, cfg, on_snapshot)
     except ValueError as exc:
         st.error(str(exc))
-        return None
+        result = None
+    else:
+        del st.session_state[f"{P}_partial"]  # kept only while a run may be interrupted
     finally:
         status.empty()
         chart.empty()
+    return result
 
 
 def show_result(data: Dataset, result: TrainResult, rkey: tuple) -> None:

@@ -10,8 +10,9 @@ models whose configuration or data changed are refitted. scikit-learn is importe
 from __future__ import annotations
 
 import hashlib
+import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,10 +21,13 @@ from engine.ensembles import ENSEMBLES, MODELS, ModelConfig, ModelSpec, make_mod
 from engine.networks import input_grid
 
 __all__ = [
-    "ENSEMBLES", "MODELS", "BoundaryResult", "ModelConfig", "ModelSpec", "disagreement", "fingerprint",
-    "fit_all", "fit_boundary", "make_grid", "make_model", "overruled", "split", "subsample_class",
+    "ENSEMBLES", "MODELS", "BoundaryResult", "ModelConfig", "ModelSpec", "confusion", "disagreement", "fingerprint",
+    "fit_all", "fit_boundary", "make_grid", "make_model", "overruled", "oversample", "split",
+    "subsample_class", "warm_workers",
 ]  # fmt: skip
 
+MAX_CLASSES = 20  # more colours than this cannot be told apart on a map, and one-vs-one fits explode
+N_JOBS = max(1, min(8, os.cpu_count() or 1))  # worker processes of fit_all
 BACKEND = "loky"  # faster than threads here once its workers have started: see fit_all
 
 
@@ -66,6 +70,11 @@ def _check_labels(y: np.ndarray) -> None:
         raise ValueError(
             "A classifier needs at least two classes: choose a dataset or label column with two or more."
         )
+    if len(classes) > MAX_CLASSES:
+        raise ValueError(
+            f"The label has {len(classes)} classes; decision regions can be told apart for at most "
+            f"{MAX_CLASSES}: choose a label column with fewer classes (a category, not an ID or a measurement)."
+        )
     single = classes[counts < 2]
     if len(single):
         raise ValueError(
@@ -104,6 +113,17 @@ def subsample_class(y: np.ndarray, cls, keep_fraction: float, seed: int = 0) -> 
     n_keep = min(len(rows), max(2, round(keep_fraction * len(rows))))
     kept = np.random.default_rng(seed).choice(rows, n_keep, replace=False)
     return np.sort(np.concatenate([np.flatnonzero(y != cls), kept]))
+
+
+def oversample(y: np.ndarray, train_idx: np.ndarray, seed: int = 0) -> np.ndarray:
+    """Training rows with every class's rows repeated (seeded draw) up to the largest class's count."""
+    y, train_idx = np.asarray(y), np.asarray(train_idx, dtype=int)
+    classes, counts = np.unique(y[train_idx], return_counts=True)
+    rng, out = np.random.default_rng(seed), [train_idx]
+    for c, n in zip(classes, counts, strict=True):
+        if n < counts.max():
+            out.append(rng.choice(train_idx[y[train_idx] == c], counts.max() - n, replace=True))
+    return np.sort(np.concatenate(out))
 
 
 def fingerprint(X, y, train_idx, grid, test_idx=None) -> str:
@@ -209,7 +229,15 @@ def fit_boundary(X, y, train_idx, test_idx, grid, cfg: ModelConfig) -> BoundaryR
 
 
 def fit_all(
-    X, y, train_idx, test_idx, grid, cfgs: Sequence[ModelConfig], n_jobs: int = 2, cache: dict | None = None
+    X,
+    y,
+    train_idx,
+    test_idx,
+    grid,
+    cfgs: Sequence[ModelConfig],
+    n_jobs: int = N_JOBS,
+    cache: dict | None = None,
+    on_result: Callable[[BoundaryResult, int, int], None] | None = None,
 ) -> list[BoundaryResult]:
     """fit_boundary for every config, in parallel, in the order given.
 
@@ -217,7 +245,8 @@ def fit_all(
     data is not refitted, so changing one model's setting refits that model and the ensembles that
     contain it. Identical configs in `cfgs` are fitted once. loky worker processes beat threads
     (about 0.4x against 0.85x of a sequential loop on two cores) once started; the first call
-    pays a few seconds to start them, and they stay for the next calls.
+    pays a few seconds to start them (see `warm_workers`), and they stay for the next calls.
+    `on_result(result, done, total)` is called as each model finishes, in the order they finish.
     """
     X, y, grid = np.asarray(X, dtype=float), np.asarray(y), np.asarray(grid, dtype=float)
     _check_labels(y[np.concatenate([np.asarray(train_idx), np.asarray(test_idx)]).astype(int)])
@@ -225,26 +254,68 @@ def fit_all(
         raise ValueError("The training rows hold only one class: use a stratified split or more samples.")
     data = fingerprint(X, y, train_idx, grid, test_idx)
     cache = {} if cache is None else cache
-    todo = list(dict.fromkeys(c for c in cfgs if (data, c) not in cache))
+    found = {c: r for c in cfgs if (r := cache.get((data, c))) is not None}
+    todo = [c for c in dict.fromkeys(cfgs) if c not in found]
     if todo:
         from joblib import Parallel, delayed
 
         jobs = min(n_jobs, len(todo))
         todo.sort(key=_cost, reverse=True)  # longest first keeps both workers busy to the end
-        out = Parallel(n_jobs=jobs, backend=BACKEND)(
-            delayed(fit_boundary)(X, y, train_idx, test_idx, grid, c) for c in todo
+        results = Parallel(n_jobs=jobs, backend=BACKEND, return_as="generator_unordered")(
+            delayed(_fit_one)(X, y, train_idx, test_idx, grid, c) for c in todo
         )
-        cache.update({(data, c): r for c, r in zip(todo, out, strict=True)})
-    return [cache[(data, c)] for c in cfgs]
+        for done, (c, r) in enumerate(results, 1):
+            cache[(data, c)] = found[c] = r
+            if on_result is not None:
+                on_result(r, done, len(todo))
+    return [found[c] for c in cfgs]
 
 
-_COST = {"gp": 50, "mlp": 20, "forest": 10, "extra_trees": 10, "hist_gb": 10, "adaboost": 5}
+def _fit_one(X, y, train_idx, test_idx, grid, cfg: ModelConfig) -> tuple[ModelConfig, BoundaryResult]:
+    return cfg, fit_boundary(X, y, train_idx, test_idx, grid, cfg)
+
+
+def _import_models() -> int:
+    import sklearn.ensemble  # noqa: F401
+    import sklearn.gaussian_process  # noqa: F401
+    import sklearn.neural_network  # noqa: F401
+    import sklearn.svm  # noqa: F401
+
+    import engine.network_models  # noqa: F401
+
+    return 0
+
+
+def warm_workers(n_jobs: int = N_JOBS) -> None:
+    """Start the worker processes fit_all uses and import the models there, ahead of the first fit."""
+    from joblib import Parallel, delayed
+
+    Parallel(n_jobs=n_jobs, backend=BACKEND)(delayed(_import_models)() for _ in range(n_jobs))
+
+
+_COST = {
+    "gp": 50,
+    "mlp": 20,
+    "net_svm": 8,
+    "network": 6,
+    "forest": 10,
+    "extra_trees": 10,
+    "hist_gb": 10,
+    "adaboost": 5,
+}
 
 
 def _cost(cfg: ModelConfig) -> int:
     if cfg.name in ENSEMBLES:
         return (6 if cfg.name == "stacking" else 2) * sum(_cost(m) for m in cfg.members)
     return _COST.get(cfg.name, 1)
+
+
+def confusion(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> np.ndarray:
+    """(n_classes, n_classes) counts: row = true class code, column = predicted."""
+    from sklearn.metrics import confusion_matrix
+
+    return confusion_matrix(y_true, y_pred, labels=np.arange(n_classes))
 
 
 def disagreement(preds: Sequence[np.ndarray]) -> np.ndarray:

@@ -21,6 +21,13 @@ class ModelSpec:
     class_weight: bool = False  # accepts class_weight="balanced"
 
 
+_NETWORK: dict[str, Range] = {
+    "width": (16, 2, 256),
+    "layers": (2, 1, 6),
+    "activation": ("tanh", ("tanh", "relu", "leaky_relu", "sigmoid", "gelu")),
+    "lr": (0.03, 1e-4, 10.0),
+    "epochs": (300, 10, 5000),
+}
 MODELS: dict[str, ModelSpec] = {
     "logreg": ModelSpec("Logistic regression", {"C": (1.0, 1e-3, 1e3)}, True, True),
     "perceptron": ModelSpec(
@@ -73,6 +80,8 @@ MODELS: dict[str, ModelSpec] = {
         },
         True,
     ),
+    "network": ModelSpec("Network (Layer manifolds engine)", _NETWORK, True),
+    "net_svm": ModelSpec("SVM on the network's features", {**_NETWORK, "C": (1.0, 1e-3, 1e3)}, False),
 }
 ENSEMBLES: dict[str, str] = {"voting": "Voting", "stacking": "Stacking", "bagging": "Bagging"}
 
@@ -165,6 +174,10 @@ def _classifier(name: str, p: dict[str, Any]):  # noqa: C901 - one branch per re
         return neural_network.MLPClassifier(
             hidden_layer_sizes=(p["width"],) * p["layers"], alpha=p["alpha"], max_iter=p["max_iter"]
         )
+    if name in ("network", "net_svm"):
+        from engine.network_models import NetworkClassifier, NetworkSVM
+
+        return (NetworkClassifier if name == "network" else NetworkSVM)(**p)
     raise AssertionError(name)
 
 

@@ -79,6 +79,9 @@ class ResultStore:
                 return self._items[key]
         return None
 
+    def __setitem__(self, key: Hashable, value: Any) -> None:  # with get: what engine caches use
+        self.put(key, value)
+
     def put(self, key: Hashable, value: Any) -> None:
         _freeze(value)
         with self._lock:
@@ -160,6 +163,48 @@ def _stored(key: Hashable, compute: Callable[[], Any]) -> Any:
         found = compute()
         store.put(key, found)
     return found
+
+
+@st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
+def arena(data_key: str, _data: Dataset, cfg: Any) -> Any:
+    """The plane, split and grid of a model comparison on the named data (an `engine.arena.Arena`)."""
+    from engine.arena import arena as build
+
+    return build(_data, cfg)
+
+
+BOUNDARY_ENTRIES = 256  # fitted models (about 0.4 MB each on a 150 x 150 grid)
+
+
+@st.cache_resource
+def boundary_store() -> ResultStore:
+    """Fitted decision boundaries of every session, keyed by (data fingerprint, model config)."""
+    return ResultStore(BOUNDARY_ENTRIES)
+
+
+def boundaries(X, y, train_idx, test_idx, grid, cfgs, on_result: Callable | None = None) -> list:
+    """Fit the models (in worker processes), reusing every (data, config) fitted before."""
+    from engine.boundaries import fit_all
+
+    return fit_all(X, y, train_idx, test_idx, grid, cfgs, cache=boundary_store(), on_result=on_result)
+
+
+_warming = threading.Lock()
+
+
+def warm_boundary_workers() -> None:
+    """Start (or keep alive) the model-fitting worker processes in the background."""
+
+    def work() -> None:
+        if _warming.acquire(blocking=False):
+            try:
+                from engine.boundaries import warm_workers
+
+                warm_workers()
+            finally:
+                _warming.release()
+
+    threading.Thread(target=work, daemon=True, name="warm-boundaries").start()
 
 
 def training_key(data_key: str, cfg: TrainConfig) -> tuple:

@@ -33,9 +33,17 @@ def figure_buttons(
 
 
 def chart(
-    fig: go.Figure, name: str, key: str, table: Callable[[], pd.DataFrame] | None = None, **kwargs
+    fig: go.Figure,
+    name: str,
+    key: str,
+    table: Callable[[], pd.DataFrame] | None = None,
+    beside: Callable[[], None] | None = None,
+    **kwargs,
 ) -> None:
-    """Show a figure with an Export popover under it."""
+    """Show a figure with an Export popover under it (and whatever `beside` draws next to it)."""
     st.plotly_chart(fig, key=key, config={"displaylogo": False}, **kwargs)
-    with st.popover("Export", icon=":material/download:", key=f"{key}_export"):
-        figure_buttons(fig, name, f"{key}_dl", table)
+    with st.container(horizontal=True):
+        with st.popover("Export", icon=":material/download:", key=f"{key}_export"):
+            figure_buttons(fig, name, f"{key}_dl", table)
+        if beside:
+            beside()

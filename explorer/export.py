@@ -93,3 +93,19 @@ def activations_frame(data: Dataset, result, t: int) -> pd.DataFrame:
         name = f"hidden{i + 1}" if i < n_hidden else "output"
         parts.append(pd.DataFrame(acts[t], columns=[f"{name}_{j + 1}" for j in range(acts.shape[2])]))
     return pd.concat(parts, axis=1)
+
+
+def metrics_frame(results) -> pd.DataFrame:
+    """One row per model of a boundary comparison: accuracies, F1, ROC AUC, timings, any error."""
+    return pd.DataFrame(
+        {
+            "model": [r.label for r in results],
+            "train accuracy": [r.train_acc for r in results],
+            "test accuracy": [r.test_acc for r in results],
+            "F1 (macro)": [r.f1 for r in results],
+            "ROC AUC": [np.nan if r.roc_auc is None else r.roc_auc for r in results],
+            "fit (s)": [r.fit_s for r in results],
+            "predict (s)": [r.predict_s for r in results],
+            "error": [r.error or "" for r in results],
+        }
+    )

@@ -11,6 +11,7 @@ PAGE_DIR = Path(__file__).resolve().parent.parent / "pages"
 PAGES = {  # url path -> (file, title, icon)
     "home": ("home.py", "Home", ":material/home:"),
     "layers": ("layer_manifolds.py", "Layer manifolds", ":material/layers:"),
+    "boundaries": ("decision_boundaries.py", "Decision boundaries", ":material/border_style:"),
     "inspector": ("manifold_inspector.py", "Manifold inspector", ":material/scatter_plot:"),
 }
 

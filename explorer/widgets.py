@@ -39,13 +39,13 @@ def source_choices() -> dict[str, str]:
     return out
 
 
-def data_params(default: str, n_samples: int = 500) -> tuple[Param, ...]:
+def data_params(default: str, n_samples: int = 500, noise: float = 0.1) -> tuple[Param, ...]:
     """The URL table of a data source; pages add their own parameters after these."""
     lo, hi = LIMITS["n_samples"]
     return (
         Param("data", default, choices=tuple(source_choices())),
         Param("n", n_samples, bounds=(lo, hi)),
-        Param("noise", 0.1, bounds=LIMITS["noise"]),
+        Param("noise", noise, bounds=LIMITS["noise"]),
         Param("classes", 3, bounds=(2, 8)),
         Param("label", ""),
         Param("missing", "impute", choices=("impute", "drop")),

@@ -1,0 +1,266 @@
+"""The real loss landscape of a trained network: a 2-D slice of its loss around the trained weights.
+
+`record_trajectory(data, TrainConfig(...))` trains the Layer Manifolds network exactly as
+`engine.networks.train` does (same split, initial weights and batches, so its last weights equal
+`train(...).weights`) and keeps the flat weight vector at every snapshot epoch.
+`loss_landscape(trajectory, LandscapeConfig(...))` then evaluates the mean training cross-entropy on a
+size x size grid of the plane through the trained weights spanned by two directions:
+
+- "random": two seeded Gaussian directions, filter-normalised as in Li et al. 2018 ("Visualizing the
+  Loss Landscape of Neural Nets"): each neuron's incoming weights in a direction are scaled to the norm
+  of that neuron's trained incoming weights; bias directions are zero. Grid coordinates span
+  [-span, span] in those units.
+- "pca": the top two principal directions of the trajectory's weights minus the final weights
+  (unit vectors); the grid covers the projected trajectory with a margin of `span` times its extent.
+
+A 2-D slice is a slice: the trajectory is projected onto the plane (least squares), and `path_loss` is
+the loss at the real weights, which generally differs from the slice's loss under the projected point.
+
+The grid is evaluated batched: a chunk of grid points' weight sets is stacked and run through one
+batched forward (matmul over a leading grid axis), in chunks bounded by `max_elements` values per
+activation array; on the kernel's backend (NumPy on the CPU, torch on CUDA / MPS), in float32.
+Parameters use the kernel's flat layout (engine.training.Network.P): per layer W (out, in + 1),
+row-major, bias in the last column.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from engine.datasets import Dataset
+from engine.device import resolve_device
+from engine.networks import TrainConfig, _check_config, _prepare, forward
+from engine.ops import Backend, Optimizer, activate, make_backend
+from engine.training import Loop, Network, init_weights
+
+DIRECTIONS = ("random", "pca")
+SCRATCH = ("gelu", "leaky_relu")  # activations that need scratch arrays in engine.ops.activate
+CHUNK_ELEMENTS = {"cpu": 2**18, "gpu": 2**26}  # per activation array: cache-sized on a CPU, large on a GPU
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    """The weights of one training run at every snapshot epoch, with the data they were trained on."""
+
+    config: TrainConfig
+    epochs: np.ndarray  # (n_snapshots,)
+    weights: np.ndarray  # (n_snapshots, n_params) float32, the kernel's flat layout
+    sizes: tuple[int, ...]  # (n_features, *hidden, n_classes)
+    X: np.ndarray  # (n_train, n_features) standardised training inputs, as the network saw them
+    y: np.ndarray  # (n_train,) their labels
+    train_loss: np.ndarray  # (n_snapshots,) mean training cross-entropy at each snapshot (no L2 term)
+    stopped: str | None  # why training ended early, or None
+
+
+@dataclass(frozen=True)
+class LandscapeConfig:
+    """Which slice to compute. Frozen, so it is a cache key and URL state at once."""
+
+    directions: str = "random"  # "random" (filter-normalised) or "pca" (of the trajectory)
+    size: int = 51  # grid points per axis, 5..201
+    span: float = 1.0  # random: coordinates in [-span, span]; pca: margin around the path, as a share of it
+    seed: int = 0  # random directions
+    device: str = "auto"  # engine.device.resolve_device
+
+
+@dataclass(frozen=True)
+class Landscape:
+    """A 2-D slice of the training loss, and the trajectory projected onto its plane."""
+
+    config: LandscapeConfig
+    alphas: np.ndarray  # (size,) coordinate along the first direction
+    betas: np.ndarray  # (size,) coordinate along the second direction
+    loss: np.ndarray  # (size, size) mean training cross-entropy; loss[i, j] at (alphas[j], betas[i])
+    path: np.ndarray  # (n_snapshots, 2) the trajectory projected onto the plane
+    path_loss: np.ndarray  # (n_snapshots,) the loss at the real (unprojected) weights
+    epochs: np.ndarray  # (n_snapshots,)
+    explained: np.ndarray  # (2,) pca: share of the trajectory's variance per direction; NaN for random
+    device: str
+    seconds: float
+
+
+def record_trajectory(
+    data: Dataset, cfg: TrainConfig, should_stop: Callable[[], bool] | None = None
+) -> Trajectory:
+    """Train as engine.networks.train does, keeping the flat weights at every snapshot epoch.
+
+    TrainResult keeps only the last weights, so this runs the kernel's own loop (engine.training.Loop)
+    with a snapshot callback that copies them. No input grid is carried (it does not affect training).
+    """
+    _check_config(cfg)
+    cfg = replace(cfg, grid_size=0)
+    device = resolve_device(cfg.device)
+    rng_split, rng_init, rng_batches = (
+        np.random.default_rng(s) for s in np.random.SeedSequence(cfg.seed).spawn(3)
+    )
+    d, _, _, _ = _prepare(data, cfg, rng_split)
+    bk = make_backend(device)
+    sizes = [d.X.shape[0], *cfg.hidden, d.n_classes]
+    net = Network(bk, sizes, cfg.activation, init_weights(sizes, cfg.activation, rng_init))
+    loop = Loop(net, Optimizer(bk, net.P.shape[0], cfg.optimizer, cfg.lr, cfg.momentum), d, cfg, rng_batches)
+    kept: list[np.ndarray] = []
+    with np.errstate(all="ignore"):
+        stopped = loop.run(lambda k: kept.append(np.array(bk.to_numpy(net.P), dtype=np.float32)), should_stop)
+    return Trajectory(
+        config=cfg,
+        epochs=np.array(loop.epochs, dtype=np.int64),
+        weights=np.stack(kept),
+        sizes=tuple(sizes),
+        X=np.ascontiguousarray(d.X[:, : d.n_train].T),
+        y=d.y[: d.n_train].copy(),
+        train_loss=loop.history()["train_loss"][loop.epochs],
+        stopped=stopped,
+    )
+
+
+def layer_views(flat: np.ndarray, sizes: tuple[int, ...] | list[int]) -> list[np.ndarray]:
+    """Per layer, a view (out, in + 1) of a flat parameter vector (bias last column)."""
+    out, at = [], 0
+    for i, o in zip(sizes[:-1], sizes[1:], strict=True):
+        out.append(flat[at : at + o * (i + 1)].reshape(o, i + 1))
+        at += o * (i + 1)
+    return out
+
+
+def point_loss(
+    flat: np.ndarray, sizes: tuple[int, ...], activation: str, X: np.ndarray, y: np.ndarray
+) -> float:
+    """Mean cross-entropy of one flat weight vector on (X, y): the per-point reference, in float64."""
+    weights = [(W[:, :-1].T, W[:, -1]) for W in layer_views(np.asarray(flat, dtype=np.float64), sizes)]
+    z = forward(weights, X, activation)[-1]  # (n, n_classes)
+    m = z.max(axis=1)
+    return float(np.mean(np.log(np.exp(z - m[:, None]).sum(axis=1)) + m - z[np.arange(len(y)), y]))
+
+
+def filter_normalised(center: np.ndarray, sizes: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
+    """A Gaussian direction with each neuron's incoming weights scaled to that neuron's norm in `center`."""
+    d = rng.standard_normal(center.shape)
+    for D, W in zip(layer_views(d, sizes), layer_views(center, sizes), strict=True):
+        D[:, :-1] *= np.linalg.norm(W[:, :-1], axis=1, keepdims=True) / (
+            np.linalg.norm(D[:, :-1], axis=1, keepdims=True) + 1e-12
+        )
+        D[:, -1] = 0.0  # biases stay put, as in Li et al.'s default
+    return d
+
+
+def pca_directions(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Top two principal directions (unit, (n_params,) each) of the weights minus the last, and their variance shares."""
+    M = np.asarray(weights, dtype=np.float64) - np.asarray(weights[-1], dtype=np.float64)
+    M -= M.mean(axis=0)
+    _, s, Vt = np.linalg.svd(M, full_matrices=False)
+    if len(s) < 2 or s[1] <= 1e-12 * max(s[0], 1e-300):
+        raise ValueError(
+            "The training path has fewer than two directions to show: train for more epochs or take "
+            "snapshots more often, or use random directions."
+        )
+    var = s**2
+    return Vt[0], Vt[1], var[:2] / var.sum()
+
+
+def project(weights: np.ndarray, center: np.ndarray, d1: np.ndarray, d2: np.ndarray) -> np.ndarray:
+    """(n, 2) least-squares coordinates of weights (n, n_params) - center in the plane of d1, d2."""
+    A = np.stack([d1, d2], axis=1)  # (n_params, 2)
+    return np.linalg.lstsq(A, (np.asarray(weights, dtype=np.float64) - center).T, rcond=None)[0].T
+
+
+def grid_losses(
+    bk: Backend,
+    center: np.ndarray,
+    d1: np.ndarray,
+    d2: np.ndarray,
+    coords: np.ndarray,
+    sizes: tuple[int, ...],
+    activation: str,
+    X: np.ndarray,
+    y: np.ndarray,
+    max_elements: int | None = None,
+    on_progress: Callable[[float], None] | None = None,
+) -> np.ndarray:
+    """Mean cross-entropy at center + a d1 + b d2 for every row (a, b) of coords (g, 2), batched.
+
+    X: (n, n_features) as the network sees it; y: (n,). Returns (g,) float64.
+    """
+    xp, n = bk.xp, len(y)
+    budget = max_elements or CHUNK_ELEMENTS["cpu" if bk.device == "cpu" else "gpu"]
+    views = [layer_views(v, sizes) for v in (center, d1, d2)]
+    first = [bk.asarray(V[0]) for V in views]  # the first layer is linear in (a, b): (width, n_features + 1)
+    later = [
+        [(bk.asarray(V[i][:, :-1]), bk.asarray(V[i][:, -1:])) for V in views]
+        for i in range(1, len(sizes) - 1)
+    ]
+    H0 = bk.asarray(np.r_[np.asarray(X, dtype=np.float64).T, np.ones((1, n))])  # (n_features + 1, n)
+    first = [xp.matmul(M, H0)[None] for M in first]  # (1, width, n) each
+    onehot = bk.asarray(np.eye(sizes[-1])[y].T)[None]  # (1, n_classes, n)
+    step = max(1, budget // (max(sizes[1:]) * n))
+    coords_b, out = bk.asarray(coords), np.empty(len(coords))
+    for at in range(0, len(coords), step):
+        a, b = coords_b[at : at + step, 0, None, None], coords_b[at : at + step, 1, None, None]
+        h = first[0] + a * first[1] + b * first[2]  # (c, width, n)
+        for (W, w), (D, v), (E, e) in later:  # weights (out, in) and biases (out, 1) of center, d1, d2
+            scratch = [bk.zeros(tuple(h.shape)) for _ in range(2)] if activation in SCRATCH else [None, None]
+            activate(bk, activation, h, *scratch)
+            h = xp.matmul(W[None] + a * D[None] + b * E[None], h)  # (c, out, n)
+            h += w[None] + a * v[None] + b * e[None]
+        h = h - xp.amax(h, axis=1)[:, None]  # logits (c, n_classes, n), max subtracted
+        true = (h * onehot).sum(axis=1)
+        lse = xp.log(xp.exp(h).sum(axis=1))
+        out[at : at + step] = bk.to_numpy((lse - true).mean(axis=1))
+        if on_progress is not None:
+            on_progress(min(1.0, (at + step) / len(coords)))
+    return out
+
+
+def loss_landscape(
+    traj: Trajectory, cfg: LandscapeConfig, on_progress: Callable[[float], None] | None = None
+) -> Landscape:
+    """The loss on a cfg.size^2 grid of the plane through the trained weights, with the projected path."""
+    start = time.perf_counter()
+    _check(cfg)
+    device = resolve_device(cfg.device)
+    center = traj.weights[-1].astype(np.float64)
+    if cfg.directions == "random":
+        rng = np.random.default_rng(cfg.seed)
+        d1, d2 = (filter_normalised(center, traj.sizes, rng) for _ in range(2))
+        explained = np.full(2, np.nan)
+        (a0, a1), (b0, b1) = (-cfg.span, cfg.span), (-cfg.span, cfg.span)
+    else:
+        d1, d2, explained = pca_directions(traj.weights)
+    path = project(traj.weights, center, d1, d2)
+    if cfg.directions == "pca":
+        lo, hi = np.minimum(path.min(axis=0), 0.0), np.maximum(path.max(axis=0), 0.0)
+        pad = cfg.span * np.maximum(hi - lo, 1e-6)
+        (a0, b0), (a1, b1) = lo - pad, hi + pad
+    alphas, betas = np.linspace(a0, a1, cfg.size), np.linspace(b0, b1, cfg.size)
+    ga, gb = np.meshgrid(alphas, betas)
+    bk = make_backend(device)
+    activation = traj.config.activation
+    with np.errstate(all="ignore"):
+        loss = grid_losses(bk, center, d1, d2, np.c_[ga.ravel(), gb.ravel()], traj.sizes, activation,
+                           traj.X, traj.y, on_progress=on_progress)  # fmt: skip
+    return Landscape(
+        config=cfg,
+        alphas=alphas,
+        betas=betas,
+        loss=loss.reshape(cfg.size, cfg.size),
+        path=path,
+        path_loss=traj.train_loss,
+        epochs=traj.epochs,
+        explained=explained,
+        device=device,
+        seconds=time.perf_counter() - start,
+    )
+
+
+def _check(cfg: LandscapeConfig) -> None:
+    if cfg.directions not in DIRECTIONS:
+        raise ValueError(f"Unknown directions {cfg.directions!r}: choose one of {', '.join(DIRECTIONS)}.")
+    if not isinstance(cfg.size, int | np.integer) or not 5 <= cfg.size <= 201:
+        raise ValueError(f"The grid size must be a whole number from 5 to 201; got {cfg.size!r}.")
+    if not 0 < cfg.span <= 100:
+        raise ValueError(f"The span must be above 0 and at most 100; got {cfg.span}. Try 1.")
+    if not isinstance(cfg.seed, int | np.integer) or not 0 <= cfg.seed < 2**32:
+        raise ValueError(f"The seed must be a whole number from 0 to 2**32 - 1; got {cfg.seed!r}.")

@@ -184,33 +184,35 @@ def grid_losses(
 
     X: (n, n_features) as the network sees it; y: (n,). Returns (g,) float64.
     """
-    xp, n = bk.xp, len(y)
+    xp, n, n_layers = bk.xp, len(y), len(sizes) - 1
     budget = max_elements or CHUNK_ELEMENTS["cpu" if bk.device == "cpu" else "gpu"]
     views = [layer_views(v, sizes) for v in (center, d1, d2)]
-    first = [bk.asarray(V[0]) for V in views]  # the first layer is linear in (a, b): (width, n_features + 1)
-    later = [
-        [(bk.asarray(V[i][:, :-1]), bk.asarray(V[i][:, -1:])) for V in views]
-        for i in range(1, len(sizes) - 1)
-    ]
-    H0 = bk.asarray(np.r_[np.asarray(X, dtype=np.float64).T, np.ones((1, n))])  # (n_features + 1, n)
-    first = [xp.matmul(M, H0)[None] for M in first]  # (1, width, n) each
-    onehot = bk.asarray(np.eye(sizes[-1])[y].T)[None]  # (1, n_classes, n)
+    Ws = [[bk.asarray(V[i][:, :-1])[None] for V in views] for i in range(n_layers)]  # (1, out, in) each
+    bs = [[bk.asarray(V[i][:, -1:])[None] for V in views] for i in range(n_layers)]  # (1, out, 1) each
+    H0 = bk.asarray(np.asarray(X).T)  # (n_features, n)
     step = max(1, budget // (max(sizes[1:]) * n))
+    H = [bk.zeros((step, o, n)) for o in sizes[1:]]  # preallocated: fresh large arrays cost page faults
+    S = [[bk.zeros((step, o, n)) for _ in range(2)] if activation in SCRATCH else None for o in sizes[1:-1]]
+    flat = bk.index(np.asarray(y) * n + np.arange(n))  # position of each true logit in a (n_classes, n) block
     coords_b, out = bk.asarray(coords), np.empty(len(coords))
     for at in range(0, len(coords), step):
-        a, b = coords_b[at : at + step, 0, None, None], coords_b[at : at + step, 1, None, None]
-        h = first[0] + a * first[1] + b * first[2]  # (c, width, n)
-        for (W, w), (D, v), (E, e) in later:  # weights (out, in) and biases (out, 1) of center, d1, d2
-            scratch = [bk.zeros(tuple(h.shape)) for _ in range(2)] if activation in SCRATCH else [None, None]
-            activate(bk, activation, h, *scratch)
-            h = xp.matmul(W[None] + a * D[None] + b * E[None], h)  # (c, out, n)
-            h += w[None] + a * v[None] + b * e[None]
-        h = h - xp.amax(h, axis=1)[:, None]  # logits (c, n_classes, n), max subtracted
-        true = (h * onehot).sum(axis=1)
-        lse = xp.log(xp.exp(h).sum(axis=1))
-        out[at : at + step] = bk.to_numpy((lse - true).mean(axis=1))
+        c = min(step, len(coords) - at)
+        a, b = coords_b[at : at + c, 0, None, None], coords_b[at : at + c, 1, None, None]
+        h = H0
+        for i in range(n_layers):
+            (W, D, E), (w, v, e), z = Ws[i], bs[i], H[i][:c]
+            xp.matmul(W + a * D + b * E, h, out=z)  # (c, out, n)
+            z += w + a * v + b * e
+            if i < n_layers - 1:
+                activate(bk, activation, z, *([None, None] if S[i] is None else [t[:c] for t in S[i]]))
+            h = z
+        zmax = xp.amax(h, axis=1)  # (c, n)
+        true = h.reshape(c, -1)[:, flat]  # (c, n) true-class logits
+        h -= zmax[:, None]
+        xp.exp(h, out=h)
+        out[at : at + c] = bk.to_numpy((xp.log(h.sum(axis=1)) + zmax - true).mean(axis=1))
         if on_progress is not None:
-            on_progress(min(1.0, (at + step) / len(coords)))
+            on_progress((at + c) / len(coords))
     return out
 
 

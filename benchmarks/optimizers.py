@@ -27,11 +27,7 @@ def _torch_loop(traj, center, d1, d2, coords, device: str) -> np.ndarray:
     import torch
     import torch.nn.functional as F
 
-    from engine.networks import TrainConfig
-
-    act = {"tanh": torch.nn.Tanh, "relu": torch.nn.ReLU}[
-        TrainConfig().activation if traj is None else traj.config.activation
-    ]
+    act = {"tanh": torch.nn.Tanh, "relu": torch.nn.ReLU}[traj.config.activation]
     mods = []
     for i, (a, b) in enumerate(zip(traj.sizes[:-1], traj.sizes[1:], strict=True)):
         mods += [torch.nn.Linear(a, b)] + ([act()] if i < len(traj.sizes) - 2 else [])

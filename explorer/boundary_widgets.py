@@ -146,13 +146,17 @@ def lineup(prefix: str, seed: int, weighted: bool) -> list[ModelConfig]:
             members = _members(f"{p}vmembers", chosen, "Voting members", proba_only=kind == "soft")
             weights = tuple(float(st.number_input(f"Weight of {label(m)}", 0.0, 10.0, step=0.5,
                                                   key=f"{p}w_{m}")) for m in members)  # fmt: skip
-            if members:
+            if len(members) < 2:
+                st.caption("Voting combines at least two of the chosen models: pick them above.")
+            else:
                 out.append(ModelConfig("voting", members=tuple(models[m] for m in members),
                                        weights=weights, voting=kind, seed=seed))  # fmt: skip
         if st.toggle("Stacking", key=f"{p}stacking"):
             members = _members(f"{p}smembers", chosen, "Stacking members")
             final = st.selectbox("Meta-learner", list(MODELS), key=f"{p}final", format_func=label)
-            if members:
+            if len(members) < 2:
+                st.caption("Stacking combines at least two of the chosen models: pick them above.")
+            else:
                 out.append(ModelConfig("stacking", members=tuple(models[m] for m in members),
                                        final=final, seed=seed))  # fmt: skip
         if st.toggle("Bagging", key=f"{p}bagging"):

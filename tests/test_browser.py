@@ -145,3 +145,27 @@ def test_train_scrub_and_download_the_animation(page):
     html = download(page, 0, "HTML").decode()
     assert "Plotly.newPlot" in html and "Plotly.addFrames" in html and "Epoch 200" in html
     no_exception(page)
+
+
+SURFACE = """(i) => {
+    const plot = document.querySelectorAll("[data-testid='stPlotlyChart'] .js-plotly-plot")[i];
+    return plot && plot.data ? JSON.stringify(plot.data[0].z) : null;
+}"""
+
+
+def test_changing_a_model_setting_redraws_its_tile(page):
+    open_app(page, "/boundaries?models=logreg,knn&voting=0&stacking=0&gridn=50&n=200")
+    wait_charts(page, 3)  # two tiles and the disagreement map
+    no_exception(page)
+    logreg, knn = (page.evaluate(SURFACE, i) for i in (0, 1))
+    assert logreg is not None and knn is not None
+    page.get_by_role("button", name="Settings").nth(1).click()
+    field = page.locator("[data-testid='stPopoverBody']").last.get_by_label("n_neighbors")
+    field.fill("40")
+    field.press("Enter")
+    page.wait_for_function(f"([i, old]) => ({SURFACE})(i) !== old", arg=[1, knn], timeout=WAIT)
+    page.keyboard.press("Escape")
+    wait_charts(page, 3)
+    assert page.evaluate(SURFACE, 0) == logreg, "the other model's tile is unchanged"
+    assert "knn_n_neighbors=40" in page.url
+    no_exception(page)

@@ -5,6 +5,7 @@ import string
 
 import pytest
 
+from explorer import boundary_widgets, network_widgets
 from explorer.state import Param, parse, serialize
 from explorer.widgets import GLOBAL, data_params, embed_params
 
@@ -16,7 +17,12 @@ TABLE = (
     Param("free", ""),
     Param("many", ("x",), choices=("x", "y", "z")),
 )
-PAGE_TABLES = [GLOBAL, data_params("moons") + embed_params()]
+PAGE_TABLES = [
+    GLOBAL,
+    data_params("moons") + embed_params(),
+    data_params("moons") + network_widgets.params(),
+    boundary_widgets.params(),
+]
 
 
 def test_defaults_serialize_to_nothing_and_parse_back():

@@ -15,6 +15,7 @@ from engine.datasets import Dataset
 from explorer import theme
 from explorer.network_figures import decision_figure
 
+TITLE_CHARS = 44  # longer model names (ensembles list their members) are cut in tile titles
 TILE_WIDTH = 250  # pixels of plot area a tile gets in a three-column grid on a laptop screen
 
 
@@ -22,10 +23,11 @@ def tile_figure(data: Dataset, grid: np.ndarray, result, train_rows, test_rows) 
     """One model's decision surface, titled with its test accuracy; its height follows the data's
     aspect ratio so the plot fills a third of the page's width at equal axis scales."""
     acc = "" if np.isnan(result.test_acc) else f" · test {result.test_acc:.3f}"
+    name = result.label if len(result.label) <= TITLE_CHARS else result.label[: TITLE_CHARS - 1] + "…"
     span = np.ptp(grid, axis=0)
     height = int(np.clip(TILE_WIDTH * span[1] / max(span[0], 1e-12) + 95, 220, 480))
     fig = decision_figure(data, grid, result.grid_pred, result.grid_conf, train_rows, test_rows,
-                          f"{result.label}{acc}", height=height)  # fmt: skip
+                          f"{name}{acc}", height=height)  # fmt: skip
     fig.update_layout(showlegend=False, margin={"l": 10, "r": 10, "t": 40, "b": 10}, title_font_size=13)
     return fig
 
@@ -59,13 +61,14 @@ def disagreement_figure(data: Dataset, grid: np.ndarray, share: np.ndarray, n_mo
     ))  # fmt: skip
     _points(fig, data)
     fig.update_layout(**theme.base_layout(f"Where the {n_models} models disagree", 460))
+    fig.update_layout(legend={"orientation": "h", "y": -0.18, "x": 0})
     return _axes(fig, data, lattice)
 
 
 def overruled_figure(data: Dataset, grid: np.ndarray, result, mask: np.ndarray) -> go.Figure:
     """The ensemble's regions, with the places where it overrules its members' majority darkened."""
     fig = decision_figure(data, grid, result.grid_pred, result.grid_conf, height=460,
-                          title=f"{result.label}: where it overrules its members ({mask.mean():.1%} of the plane)")  # fmt: skip
+                          title=f"Where {result.label.split(' (')[0].lower()} overrules its members ({mask.mean():.1%} of the plane)")  # fmt: skip
     side = int(round(np.sqrt(len(grid))))
     lattice = grid.reshape(side, side, 2)
     z = np.where(mask, 1.0, np.nan).reshape(side, side)

@@ -17,14 +17,19 @@ MIME = {"html": "text/html", "png": "image/png", "svg": "image/svg+xml", "csv": 
 
 
 def figure_buttons(
-    fig: go.Figure, name: str, key: str, table: Callable[[], pd.DataFrame] | None = None
+    fig: go.Figure | Callable[[], go.Figure],
+    name: str,
+    key: str,
+    table: Callable[[], pd.DataFrame] | None = None,
 ) -> None:
-    """HTML, PNG and SVG of `fig` (and the CSV behind it when `table` is given), side by side."""
+    """HTML, PNG and SVG of `fig` (and the CSV behind it when `table` is given), side by side.
+    `fig` may be a function that builds the figure: it then runs only when a button is clicked."""
     problem = export.image_export_problem()
+    build = fig if callable(fig) else lambda: fig
     makers: list[tuple[str, Callable[[], bytes], str | None]] = [
-        ("html", lambda: export.figure_html(fig), None)
+        ("html", lambda: export.figure_html(build()), None)
     ]
-    makers += [(f, lambda f=f: export.figure_image(fig, f), problem) for f in ("png", "svg")]
+    makers += [(f, lambda f=f: export.figure_image(build(), f), problem) for f in ("png", "svg")]
     if table is not None:
         makers.append(("csv", lambda: export.csv_bytes(table()), None))
     for col, (fmt, make, off) in zip(st.columns(len(makers)), makers, strict=True):

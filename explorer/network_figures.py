@@ -217,7 +217,7 @@ def decision_figure(
     model's confidence as intensity; training points solid, test points hollow."""
     side = int(round(np.sqrt(len(grid))))
     k = max(data.n_classes, int(pred.max()) + 1)
-    z = (pred + np.clip((confidence - 1 / k) / (1 - 1 / k), 0, 0.999)).reshape(side, side)
+    z = (pred + np.clip((confidence - 1 / k) / (1 - 1 / k), 0, 0.999)).reshape(side, side).astype(np.float32)
     lattice = grid.reshape(side, side, 2)
     fig = go.Figure(
         go.Heatmap(

@@ -121,7 +121,8 @@ st.caption(
     "more confident (probability, or decision margin for models without probabilities)."
 )
 table = export.metrics_frame(results)
-st.dataframe(table, hide_index=True, key=f"{P}_metrics", column_config={
+shown = table if table["error"].astype(bool).any() else table.drop(columns="error")
+st.dataframe(shown, hide_index=True, key=f"{P}_metrics", column_config={
     c: st.column_config.NumberColumn(format="%.3f") for c in table.columns if c not in ("model", "error")
 })  # fmt: skip
 st.download_button("Metrics (CSV)", lambda: export.csv_bytes(table), f"{data.name}_metrics.csv", "text/csv",
@@ -131,8 +132,11 @@ for start in range(0, len(results), COLUMNS):
         with col:
             tile(arena, r, r.name)
 with st.popover("Export the whole grid", icon=":material/grid_view:"):
-    downloads.figure_buttons(bf.grid_figure(arena.data, arena.grid, results, arena.shown_train, arena.test),
-                             f"{data.name}_boundaries", f"{P}_grid")  # fmt: skip
+    downloads.figure_buttons(
+        lambda: bf.grid_figure(arena.data, arena.grid, results, arena.shown_train, arena.test),
+        f"{data.name}_boundaries",
+        f"{P}_grid",
+    )
 st.subheader("Disagreement")
 maps(arena, cfgs, results)
 if st.toggle("Show confusion matrices", key=f"{P}_confusion"):

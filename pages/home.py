@@ -12,7 +12,9 @@ st.title("Manifold Explorer")
 st.markdown(
     "See what machine-learning methods do to data. **Layer manifolds** trains a network and shows, "
     "live, how every hidden layer bends the data (and the plane it lives in) until the classes "
-    "come apart. The **Manifold inspector** lays a dataset's manifold out with PCA, Isomap, LLE, "
+    "come apart. **Decision boundaries** fits SVMs, trees, boosting, networks and their ensembles "
+    "on the same data and shows, side by side, where each draws its line and where they disagree. "
+    "The **Manifold inspector** lays a dataset's manifold out with PCA, Isomap, LLE, "
     "spectral embedding, MDS, t-SNE or UMAP side by side, and scores how faithful each picture is. "
     "Use generated data, scikit-learn's bundled sets, the sample CSVs or **your own file**."
 )

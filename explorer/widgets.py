@@ -147,6 +147,14 @@ def data_source(prefix: str, seed: int) -> tuple[Dataset, str] | None:
     return cache.table_dataset(table_key, table, opts), f"{table_key}:{opts!r}"
 
 
+def data_notes(data: Dataset, expanded: bool = False) -> None:
+    """What was changed in the data (dropped columns, imputed cells, sampling), when anything was."""
+    if data.notes:
+        n = len(data.notes)
+        with st.expander(f"What was changed in the data ({n} note{'s' if n != 1 else ''})", expanded=expanded):
+            st.markdown("\n".join(f"- {note}" for note in data.notes))
+
+
 def table_options(prefix: str, table: Table, seed: int) -> TableOptions:
     """Label column, features, missing-value policy and row cap for a CSV table."""
     from engine.tables import TableOptions, column_roles, suggest_label

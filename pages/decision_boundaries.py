@@ -108,9 +108,7 @@ except ValueError as exc:
     st.stop()
 if arena.note:
     st.info(arena.note, icon=":material/info:")
-if data.notes:
-    with st.expander(f"What was done to the data ({len(data.notes)} notes)"):
-        st.markdown("\n".join(f"- {n}" for n in data.notes))
+widgets.data_notes(data)
 if not cfgs:
     st.info("Choose one or more models in the sidebar.")
     st.stop()

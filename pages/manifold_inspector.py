@@ -97,9 +97,7 @@ data, key = loaded
 
 classes = f", {data.n_classes} classes" if data.y is not None else ", no labels"
 st.caption(f"**{data.name}**: {data.n_samples:,} rows × {data.n_features} features{classes}.")
-if data.notes:
-    with st.expander(f"What was changed in the data ({len(data.notes)} notes)", expanded=True):
-        st.markdown("\n".join(f"- {n}" for n in data.notes))
+widgets.data_notes(data, expanded=True)
 if not cfgs:
     st.info("Choose at least one method in the sidebar and press Compute.")
     st.stop()

@@ -262,3 +262,54 @@ def hybrid_head(result_key: tuple, result: TrainResult, y: np.ndarray) -> Any:
                           result.test_index, grid_features=grid)  # fmt: skip
 
     return _stored(("hybrid", result_key), fit)
+
+
+@st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
+def loss_surface(data_key: str, _data: Dataset | None, cfg: Any) -> Any:
+    """The 2-parameter surface `cfg` (an engine.surfaces.SurfaceConfig) on the named data."""
+    from engine.surfaces import make_surface
+
+    return make_surface(cfg, _data)
+
+
+@st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
+def surface_grid(surface_key: str, _surface: Any, size: int = 101) -> Any:
+    from engine.surfaces import surface_grid as grid
+
+    return grid(_surface, size)
+
+
+@st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
+def race(surface_key: str, _surface: Any, cfg: Any) -> Any:
+    """A race (engine.optimizers.RaceConfig) on the surface named `surface_key`."""
+    from engine.optimizers import race as run
+
+    return run(_surface, cfg)
+
+
+@st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
+def gradient_cloud(surface_key: str, _surface: Any, point: tuple, batch_size: int, seed: int) -> Any:
+    from engine.surfaces import gradient_cloud as cloud
+
+    return cloud(_surface, point, batch_size, seed=seed)
+
+
+def convergence_map(surface_key: str, surface: Any, cfg: Any) -> Any:
+    """The (learning rate, momentum) map of `cfg` (an engine.optimizers.MapConfig)."""
+    from engine.optimizers import convergence_map as run
+
+    return _stored(("convergence_map", surface_key, cfg), lambda: run(surface, cfg))
+
+
+def trajectory(data_key: str, data: Dataset, cfg: TrainConfig) -> Any:
+    """A training run's weights at every snapshot (engine.landscape.Trajectory)."""
+    from engine.landscape import record_trajectory
+
+    return _stored(("trajectory", data_key, cfg), lambda: record_trajectory(data, cfg))
+
+
+def landscape(data_key: str, traj: Any, cfg: Any, progress: Callable[[float], None] | None = None) -> Any:
+    """A 2-D slice (engine.landscape.LandscapeConfig) of the loss around the trajectory's end."""
+    from engine.landscape import loss_landscape
+
+    return _stored(("landscape", data_key, traj.config, cfg), lambda: loss_landscape(traj, cfg, progress))

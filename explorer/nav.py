@@ -12,6 +12,7 @@ PAGES = {  # url path -> (file, title, icon)
     "home": ("home.py", "Home", ":material/home:"),
     "layers": ("layer_manifolds.py", "Layer manifolds", ":material/layers:"),
     "boundaries": ("decision_boundaries.py", "Decision boundaries", ":material/border_style:"),
+    "optimizers": ("optimizer_paths.py", "Optimizer paths", ":material/route:"),
     "inspector": ("manifold_inspector.py", "Manifold inspector", ":material/scatter_plot:"),
 }
 

@@ -40,6 +40,27 @@ SCENARIOS: tuple[Scenario, ...] = (
              "With a tenth of class 1 left, the RBF SVM hands it almost none of the plane: accuracy stays "
              "high, macro F1 drops. Turn on class weights or oversampling under Split, grid and class "
              "balance: the boundaries move back, F1 rises and accuracy falls."),
+    Scenario("Momentum on an ill-conditioned bowl", "optimizers",
+             {"surface": "quadratic", "cond": "50", "racers": "2", "opt1": "gd", "lr1": "0.01", "opt2": "momentum",
+              "lr2": "0.01", "steps": "100"},
+             "At the same learning rate, gradient descent crawls along the bowl's long, shallow axis; momentum "
+             "builds up speed along it, and after 100 steps its loss is more than 100 times lower."),
+    Scenario("SGD's noise and speed per example", "optimizers",
+             {"surface": "linear", "data": "breast_cancer", "fx": "0", "fy": "2", "racers": "3", "opt1": "gd",
+              "lr1": "0.1", "opt2": "sgd", "lr2": "0.05", "opt3": "minibatch", "lr3": "0.1", "batch3": "32",
+              "steps": "200"},
+             "Per step, gradient descent and mini-batches of 32 fall alike, but GD reads all 569 rows a step: "
+             "against examples processed, SGD is near the minimum before GD has finished its first step. Near "
+             "the minimum SGD keeps jittering and ends above GD; the gradient cloud shows how much rows disagree."),
+    Scenario("How large may a learning rate be?", "optimizers",
+             {"surface": "quadratic", "cond": "10", "racers": "3", "opt1": "gd", "lr1": "0.05", "opt2": "gd",
+              "lr2": "0.19", "opt3": "gd", "lr3": "0.21", "steps": "100"},
+             "The bowl's steep direction has curvature 10, so gradient descent is stable only below a learning "
+             "rate of 2 / 10 = 0.2: at 0.05 it slides straight down, at 0.19 every step overshoots the valley "
+             "floor by a little less (a zig-zag), at 0.21 by a little more, until it diverges and is crossed out."),
+    Scenario("A network's landscape is a slice", "optimizers", {"surface": "network", "data": "moons"},
+             "Training runs downhill into the trained weights at the centre of the plane, but the plane is not "
+             "where it walked: the loss at the real weights and the slice's loss under the projected path differ."),
     Scenario("Unroll the Swiss roll", "inspector",
              {"data": "swiss_roll", "n": "1500", "methods": "pca,isomap,lle"},
              "PCA squashes the roll flat and mixes its ends; Isomap follows distances along the sheet and "

@@ -5,7 +5,7 @@ import string
 
 import pytest
 
-from explorer import boundary_widgets, network_widgets
+from explorer import boundary_widgets, network_widgets, optimizer_widgets
 from explorer.state import Param, parse, serialize
 from explorer.widgets import GLOBAL, data_params, embed_params
 
@@ -22,6 +22,7 @@ PAGE_TABLES = [
     data_params("moons") + embed_params(),
     data_params("moons") + network_widgets.params(),
     boundary_widgets.params(),
+    optimizer_widgets.params(),
 ]
 
 

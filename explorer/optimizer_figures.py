@@ -1,0 +1,450 @@
+"""Figures of optimizer races and loss landscapes: arrays in, `go.Figure` out; no Streamlit here.
+
+A race and a network's trajectory share one picture: a `Terrain` (the loss on a grid) with a
+`PathSet` (positions over steps or epochs) animated over its contours in the browser, a 3-D view,
+and loss curves. Rugged surfaces (Rosenbrock, Beale, Himmelblau) get log-spaced contour levels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from engine.landscape import Landscape
+from engine.optimizers import ConvergenceMap, RaceResult
+from engine.surfaces import GradientCloud, Surface, SurfaceGrid
+from explorer import theme
+
+MAX_FRAMES = 60  # animation frames: enough to scrub smoothly, few enough to travel fast
+MAX_POINTS = 400  # drawn points per path; the frames still stop at the exact steps they name
+CLICK_GRID = 41  # invisible markers per axis that catch a click on the contour plot
+LOG_SHARE = 0.15  # a surface whose median sits below this share of its range gets log levels
+
+
+@dataclass(frozen=True)
+class Terrain:
+    """A loss over two parameters on a grid, and how to draw it."""
+
+    xs: np.ndarray  # (size,)
+    ys: np.ndarray  # (size,)
+    loss: np.ndarray  # (size, size): loss[i, j] at (xs[j], ys[i])
+    axes: tuple[str, str]
+    title: str
+    minima: np.ndarray  # (k, 2), possibly empty
+    minima_name: str = "minimum"
+
+    @property
+    def log(self) -> bool:
+        finite = self.loss[np.isfinite(self.loss)]
+        lo, hi = finite.min(), finite.max()
+        return bool(hi > lo and np.median(finite - lo) < LOG_SHARE * (hi - lo))
+
+    def shown(self, values: np.ndarray) -> np.ndarray:
+        """Loss values as drawn: log10 of the height above the grid's minimum on rugged surfaces."""
+        if not self.log:
+            return np.asarray(values, dtype=np.float64)
+        lo, hi = np.nanmin(self.loss), np.nanmax(self.loss)
+        with np.errstate(all="ignore"):
+            return np.log10(np.maximum(np.asarray(values, dtype=np.float64) - lo, 0.0) + 1e-6 * (hi - lo))
+
+    @property
+    def z_title(self) -> str:
+        lo = float(np.nanmin(self.loss))
+        return ("log10 loss" if abs(lo) < 1e-9 else "log10(loss - min)") if self.log else "loss"
+
+
+@dataclass(frozen=True)
+class PathSet:
+    """Positions of several paths over time; NaN after a path diverged."""
+
+    labels: tuple[str, ...]  # (n_paths,)
+    xy: np.ndarray  # (n_times, n_paths, 2)
+    loss: np.ndarray  # (n_times, n_paths) on the terrain
+    times: np.ndarray  # (n_times,) step or epoch of each row
+    diverged_at: np.ndarray  # (n_paths,) row at which a path diverged; -1 when it did not
+    time_name: str = "step"
+
+
+def surface_terrain(surface: Surface, grid: SurfaceGrid) -> Terrain:
+    return Terrain(grid.xs, grid.ys, grid.loss, surface.axes, surface.label, surface.minima)
+
+
+def race_paths(result: RaceResult) -> PathSet:
+    labels = tuple(
+        f"{name} · diverged at step {k}" if k >= 0 else name
+        for name, k in zip(result.labels, result.diverged_at, strict=True)
+    )
+    return PathSet(labels, result.params, result.loss, np.arange(len(result.loss)), result.diverged_at)
+
+
+def landscape_terrain(land: Landscape) -> Terrain:
+    names = ("PCA direction 1", "PCA direction 2") if land.config.directions == "pca" else ("α", "β")
+    title = "Training loss on a 2-D slice through the trained weights"
+    return Terrain(land.alphas, land.betas, land.loss, names, title, np.zeros((1, 2)), "trained weights")
+
+
+def slice_loss(land: Landscape) -> np.ndarray:
+    """(n_snapshots,) the slice's loss under each projected point, bilinear between grid nodes."""
+    a, b = land.path[:, 0], land.path[:, 1]
+    fa = np.interp(a, land.alphas, np.arange(len(land.alphas)))
+    fb = np.interp(b, land.betas, np.arange(len(land.betas)))
+    j0, i0 = np.minimum(fa.astype(int), len(land.alphas) - 2), np.minimum(fb.astype(int), len(land.betas) - 2)
+    ta, tb = fa - j0, fb - i0
+    L = land.loss
+    top = L[i0, j0] * (1 - ta) + L[i0, j0 + 1] * ta
+    bottom = L[i0 + 1, j0] * (1 - ta) + L[i0 + 1, j0 + 1] * ta
+    return top * (1 - tb) + bottom * tb
+
+
+def landscape_paths(land: Landscape) -> PathSet:
+    return PathSet(
+        ("training path (projected)",),
+        land.path[:, None, :],
+        slice_loss(land)[:, None],
+        land.epochs,
+        np.array([-1]),
+        "epoch",
+    )
+
+
+def _frames(n_times: int, max_frames: int = MAX_FRAMES) -> np.ndarray:
+    return np.unique(np.linspace(0, n_times - 1, min(n_times, max_frames)).round().astype(int))
+
+
+def _path_traces(terrain: Terrain, paths: PathSet, upto: int, drawn: np.ndarray) -> list:
+    """Each path's line up to row `upto` and its head (an X once it has diverged), two traces a path."""
+    (x0, x1), (y0, y1) = (terrain.xs[[0, -1]]), (terrain.ys[[0, -1]])
+    out = []
+    for i, name in enumerate(paths.labels):
+        k = paths.diverged_at[i]
+        last = upto if k < 0 or upto < k else k - 1  # the row at diverged_at is already off the surface
+        rows = np.r_[drawn[drawn < last], last]
+        xy = paths.xy[rows, i].astype(np.float32)
+        gone = k >= 0 and upto >= k
+        head = np.clip(paths.xy[last, i], [x0, y0], [x1, y1]) if gone else paths.xy[last, i]
+        color = theme.class_color(i)
+        out.append(
+            go.Scatter(
+                x=xy[:, 0],
+                y=xy[:, 1],
+                mode="lines",
+                name=name,
+                legendgroup=name,
+                line={"color": color, "width": 2.5},
+                hoverinfo="skip",
+            )
+        )
+        out.append(
+            go.Scatter(
+                x=[head[0]],
+                y=[head[1]],
+                mode="markers",
+                legendgroup=name,
+                showlegend=False,
+                name=name,
+                marker={
+                    "color": color,
+                    "size": 16 if gone else 10,
+                    "symbol": "x" if gone else "circle",
+                    "line": {"color": "white", "width": 1},
+                },
+                unselected={"marker": {"opacity": 1}},
+                hovertemplate=f"{name}<br>{paths.time_name} {int(paths.times[upto])}"
+                "<br>(%{x:.3g}, %{y:.3g})<extra></extra>",
+            )
+        )
+    return out
+
+
+def paths_figure(terrain: Terrain, paths: PathSet, clickable: bool = False, height: int = 560) -> go.Figure:
+    """The terrain's contours with every path animated over it (play / pause / scrub in the browser).
+
+    The figure opens on the last frame (whole paths, as exported); Play runs from the start.
+    With `clickable`, a grid of invisible markers catches clicks (to choose a start point).
+    """
+    z = terrain.shown(terrain.loss)
+    fig = go.Figure(
+        go.Contour(
+            x=terrain.xs,
+            y=terrain.ys,
+            z=z.astype(np.float32),
+            colorscale=theme.CONTINUOUS_SCALE,
+            ncontours=30,
+            contours={"coloring": "heatmap", "showlines": True},
+            line={"width": 0.5, "color": "rgba(255,255,255,0.5)"},
+            colorbar={"title": {"text": terrain.z_title, "side": "right"}, "thickness": 14},
+            hovertemplate=f"{terrain.axes[0]} %{{x:.3g}}<br>{terrain.axes[1]} %{{y:.3g}}<br>"
+            f"{terrain.z_title} %{{z:.3g}}<extra></extra>",
+        )
+    )
+    if clickable:
+        gx, gy = np.meshgrid(
+            np.linspace(*terrain.xs[[0, -1]], CLICK_GRID), np.linspace(*terrain.ys[[0, -1]], CLICK_GRID)
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=gx.ravel(),
+                y=gy.ravel(),
+                mode="markers",
+                name="click to start here",
+                showlegend=False,
+                marker={"size": 12, "color": "rgba(0,0,0,0)"},
+                unselected={"marker": {"opacity": 0}},
+                selected={"marker": {"opacity": 0}},
+                hovertemplate="click to start here<br>(%{x:.3g}, %{y:.3g})<extra></extra>",
+            )
+        )
+    if len(terrain.minima):
+        fig.add_trace(
+            go.Scatter(
+                x=terrain.minima[:, 0],
+                y=terrain.minima[:, 1],
+                mode="markers",
+                name=terrain.minima_name,
+                marker={
+                    "symbol": "star",
+                    "size": 14,
+                    "color": "white",
+                    "line": {"color": "black", "width": 1},
+                },
+            )
+        )
+    n_times = len(paths.times)
+    stride = max(1, int(np.ceil(n_times / MAX_POINTS)))
+    frames = _frames(n_times)
+    drawn = np.unique(np.r_[np.arange(0, n_times, stride), frames])
+    first = len(fig.data)
+    fig.add_traces(_path_traces(terrain, paths, frames[-1], drawn))
+    fig.update_layout(
+        **theme.base_layout(f"{terrain.title}: {paths.time_name} {int(paths.times[-1])}", height)
+    )
+    fig.update_layout(legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0}, margin={"t": 96})
+    fig.update_xaxes(title=terrain.axes[0], range=list(terrain.xs[[0, -1]]), showgrid=False)
+    fig.update_yaxes(title=terrain.axes[1], range=list(terrain.ys[[0, -1]]), showgrid=False)
+    traces = list(range(first, first + 2 * len(paths.labels)))
+    fig.frames = [
+        go.Frame(
+            name=str(int(f)),
+            traces=traces,
+            data=_path_traces(terrain, paths, int(f), drawn),
+            layout={"title": {"text": f"{terrain.title}: {paths.time_name} {int(paths.times[f])}"}},
+        )
+        for f in frames
+    ]
+    _controls(fig, [int(paths.times[f]) for f in frames], [str(int(f)) for f in frames], paths.time_name)
+    return fig
+
+
+def _controls(fig: go.Figure, labels: Sequence[int], names: Sequence[str], prefix: str) -> None:
+    """Play / Pause / Reset buttons and a slider over the frames; the figure opens on the last."""
+    play = {"frame": {"duration": 90, "redraw": False}, "transition": {"duration": 0}, "fromcurrent": True}
+    still = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate", "transition": {"duration": 0}}
+    fig.update_layout(
+        updatemenus=[
+            {
+                "type": "buttons",
+                "direction": "left",
+                "x": 0,
+                "y": -0.1,
+                "xanchor": "left",
+                "yanchor": "top",
+                "showactive": False,
+                "pad": {"t": 30},
+                "buttons": [
+                    {"label": "▶ Play", "method": "animate", "args": [None, play]},
+                    {"label": "Pause", "method": "animate", "args": [[None], still]},
+                    {"label": "Reset", "method": "animate", "args": [[names[0]], still]},
+                ],
+            }
+        ],
+        sliders=[
+            {
+                "x": 0.24,
+                "y": -0.1,
+                "len": 0.76,
+                "yanchor": "top",
+                "currentvalue": {"prefix": f"{prefix} ", "xanchor": "right"},
+                "active": len(names) - 1,
+                "steps": [
+                    {"label": str(lab), "method": "animate", "args": [[n], still]}
+                    for lab, n in zip(labels, names, strict=True)
+                ],
+            }
+        ],
+        margin={"b": 120},
+    )
+
+
+def surface3d_figure(terrain: Terrain, paths: PathSet, height: int = 560) -> go.Figure:
+    """The terrain as a 3-D surface with the whole paths lying on it."""
+    fig = go.Figure(
+        go.Surface(
+            x=terrain.xs,
+            y=terrain.ys,
+            z=terrain.shown(terrain.loss).astype(np.float32),
+            colorscale=theme.CONTINUOUS_SCALE,
+            opacity=0.85,
+            showscale=False,
+            name="surface",
+        )
+    )
+    for i, name in enumerate(paths.labels):
+        k = paths.diverged_at[i]
+        end = len(paths.times) if k < 0 else k
+        xy, z = paths.xy[:end, i], terrain.shown(paths.loss[:end, i])
+        fig.add_trace(
+            go.Scatter3d(
+                x=xy[:, 0],
+                y=xy[:, 1],
+                z=z,
+                mode="lines",
+                name=name,
+                line={"color": theme.class_color(i), "width": 6},
+            )
+        )
+    (x0, x1), (y0, y1) = terrain.xs[[0, -1]], terrain.ys[[0, -1]]
+    fig.update_layout(**theme.base_layout("The same surface in 3-D (drag to turn)", height))
+    fig.update_layout(
+        legend={"orientation": "h", "y": -0.05},
+        scene={
+            "xaxis": {"title": terrain.axes[0], "range": [x0, x1]},
+            "yaxis": {"title": terrain.axes[1], "range": [y0, y1]},
+            "zaxis": {"title": terrain.z_title},
+            "aspectmode": "cube",
+        },
+    )
+    return fig
+
+
+def loss_figure(
+    labels: Sequence[str],
+    times: np.ndarray,
+    loss: np.ndarray,
+    examples: np.ndarray | None = None,
+    time_name: str = "step",
+    title: str = "Loss",
+    height: int = 380,
+) -> go.Figure:
+    """Loss per path against steps (times), and against examples processed when `examples` is given.
+
+    loss, examples: (n_times, n_paths); log scale when every loss is positive.
+    """
+    panels = [f"against {time_name}s"] + (["against examples processed"] if examples is not None else [])
+    fig = make_subplots(rows=1, cols=len(panels), subplot_titles=panels, horizontal_spacing=0.08)
+    for i, name in enumerate(labels):
+        for c, x in enumerate([times] + ([examples[:, i]] if examples is not None else []), start=1):
+            fig.add_trace(
+                go.Scatter(
+                    x=x,
+                    y=loss[:, i],
+                    mode="lines",
+                    name=name,
+                    legendgroup=name,
+                    showlegend=c == 1,
+                    line={"color": theme.class_color(i), "width": 2},
+                ),
+                row=1,
+                col=c,
+            )
+        fig.update_xaxes(title=time_name, row=1, col=1)
+    if examples is not None:
+        fig.update_xaxes(title="examples processed", type="log", row=1, col=2)
+    finite = loss[np.isfinite(loss)]
+    fig.update_yaxes(type="log" if len(finite) and (finite > 0).all() else "linear", title="loss")
+    fig.update_layout(**theme.base_layout(title, height))
+    fig.update_layout(legend={"orientation": "h", "y": -0.25}, margin={"t": 70})
+    return fig
+
+
+def cloud_figure(clouds: Sequence[GradientCloud], axes: tuple[str, str], height: int = 440) -> go.Figure:
+    """Mini-batch gradients at a point (one colour per batch size) around the full gradient."""
+    fig = go.Figure()
+    for i, c in enumerate(clouds):
+        fig.add_trace(
+            go.Scatter(
+                x=c.batches[:, 0],
+                y=c.batches[:, 1],
+                mode="markers",
+                opacity=0.55,
+                name=f"batches of {c.batch_size}",
+                marker={"size": 6, "color": theme.class_color(i)},
+            )
+        )
+    full = clouds[0].full
+    fig.add_trace(
+        go.Scatter(
+            x=[0, full[0]],
+            y=[0, full[1]],
+            mode="lines+markers",
+            name="full gradient",
+            line={"color": "black", "width": 3},
+            marker={"symbol": ["circle", "star"], "size": [6, 16], "color": "black"},
+        )
+    )
+    p = clouds[0].point
+    fig.update_layout(
+        **theme.base_layout(
+            f"Gradients at ({p[0]:.3g}, {p[1]:.3g}): each mini-batch's vs. all the data's", height
+        )
+    )
+    fig.update_xaxes(title=f"∂loss/∂{axes[0]}", zeroline=True)
+    fig.update_yaxes(title=f"∂loss/∂{axes[1]}", zeroline=True, scaleanchor="x")
+    return fig
+
+
+def map_figure(cmap: ConvergenceMap, label: str, height: int = 460) -> go.Figure:
+    """Final loss over (learning rate, momentum), log colour; diverged settings crossed out."""
+    final = np.where(np.isfinite(cmap.final_loss), cmap.final_loss, np.nan)
+    lo = np.nanmin(final) if np.isfinite(final).any() else 0.0
+    with np.errstate(all="ignore"):
+        z = np.log10(final - min(lo, 0.0) + 1e-12)
+    lx = np.log10(cmap.lrs)
+    fig = go.Figure(
+        go.Heatmap(
+            x=lx,
+            y=cmap.momenta,
+            z=z.astype(np.float32),
+            colorscale=theme.CONTINUOUS_SCALE,
+            colorbar={"title": {"text": "log10 final loss", "side": "right"}},
+            customdata=cmap.lrs[None].repeat(len(cmap.momenta), 0),
+            hovertemplate="lr %{customdata:.3g}, momentum %{y:.2f}<br>log10 loss %{z:.2f}<extra></extra>",
+        )
+    )
+    bad_m, bad_l = np.nonzero(cmap.diverged_at >= 0)
+    fig.add_trace(
+        go.Scatter(
+            x=lx[bad_l],
+            y=cmap.momenta[bad_m],
+            mode="markers",
+            name="diverged",
+            marker={"symbol": "x-thin", "size": 6, "line": {"width": 1, "color": "#C0392B"}},
+            hovertemplate="diverged<extra></extra>",
+        )
+    )
+    ticks = np.arange(np.ceil(lx[0]), np.floor(lx[-1]) + 1)
+    fig.update_layout(**theme.base_layout(f"{label}: final loss after {cmap.config.steps} steps", height))
+    fig.update_xaxes(title="learning rate", tickvals=ticks, ticktext=[f"{10**t:g}" for t in ticks])
+    fig.update_yaxes(title="momentum")
+    fig.update_layout(legend={"orientation": "h", "y": -0.2})
+    return fig
+
+
+def paths_table(paths: PathSet, examples: np.ndarray | None = None) -> pd.DataFrame:
+    """Every row of every path: step (or epoch), examples, optimizer, x, y, loss; NaN after divergence."""
+    n_times, n = paths.loss.shape
+    ex = examples if examples is not None else np.full((n_times, n), np.nan)
+    return pd.DataFrame(
+        {
+            paths.time_name: np.repeat(paths.times, n),
+            "examples": ex.ravel(),
+            "optimizer": np.tile(np.array(paths.labels, dtype=object), n_times),
+            "x": paths.xy[..., 0].ravel(),
+            "y": paths.xy[..., 1].ravel(),
+            "loss": paths.loss.ravel(),
+        }
+    ).sort_values(["optimizer", paths.time_name], kind="stable", ignore_index=True)

@@ -29,6 +29,7 @@ __all__ = [
 MAX_CLASSES = 20  # more colours than this cannot be told apart on a map, and one-vs-one fits explode
 N_JOBS = max(1, min(8, os.cpu_count() or 1))  # worker processes of fit_all
 BACKEND = "loky"  # faster than threads here once its workers have started: see fit_all
+IDLE_WORKER_S = 3600  # workers stay this long after their last task, so the next fit does not restart them
 
 
 @dataclass(frozen=True)
@@ -257,11 +258,10 @@ def fit_all(
     found = {c: r for c in cfgs if (r := cache.get((data, c))) is not None}
     todo = [c for c in dict.fromkeys(cfgs) if c not in found]
     if todo:
-        from joblib import Parallel, delayed
+        from joblib import delayed
 
-        jobs = min(n_jobs, len(todo))
         todo.sort(key=_cost, reverse=True)  # longest first keeps both workers busy to the end
-        results = Parallel(n_jobs=jobs, backend=BACKEND, return_as="generator_unordered")(
+        results = _parallel(min(n_jobs, len(todo)), "generator_unordered")(
             delayed(_fit_one)(X, y, train_idx, test_idx, grid, c) for c in todo
         )
         for done, (c, r) in enumerate(results, 1):
@@ -288,9 +288,18 @@ def _import_models() -> int:
 
 def warm_workers(n_jobs: int = N_JOBS) -> None:
     """Start the worker processes fit_all uses and import the models there, ahead of the first fit."""
-    from joblib import Parallel, delayed
+    from joblib import delayed
 
-    Parallel(n_jobs=n_jobs, backend=BACKEND)(delayed(_import_models)() for _ in range(n_jobs))
+    _parallel(n_jobs)(delayed(_import_models)() for _ in range(n_jobs))
+
+
+def _parallel(n_jobs: int, return_as: str = "list"):
+    """joblib.Parallel on the shared, long-lived worker processes (one configuration everywhere, so
+    calls never restart them)."""
+    from joblib import Parallel, parallel_config
+
+    with parallel_config(backend=BACKEND, idle_worker_timeout=IDLE_WORKER_S):
+        return Parallel(n_jobs=n_jobs, return_as=return_as)
 
 
 _COST = {

@@ -17,7 +17,7 @@ from explorer import widgets
 from explorer.state import Param
 
 DEFAULT_MODELS = ("logreg", "rbf_svm", "knn", "tree", "forest", "hist_gb", "network", "net_svm")
-DEFAULT_VOTING = ("logreg", "knn", "forest")
+DEFAULT_VOTING = ("logreg", "knn", "tree")  # cheap members: changing one refits the vote fast
 DEFAULT_STACKING = ("rbf_svm", "knn", "tree")
 GRID_SIZES = (50, 100, 150, 200, 300)
 NONE = "(none)"

@@ -133,8 +133,9 @@ def quality(
 
 @st.cache_resource
 def _warm() -> dict:
-    """Import torch in the background once per server, after the first page has painted, so
-    pages that train start without waiting and the app's start is not slowed."""
+    """Import torch and start the model-fitting workers in the background once per server, after
+    the first page has painted, so pages that train or fit start without waiting and the app's
+    start is not slowed."""
     state: dict = {}
 
     def work() -> None:
@@ -142,6 +143,7 @@ def _warm() -> dict:
         from engine.device import describe_device, resolve_device
 
         state["auto"] = describe_device(resolve_device("auto"))
+        warm_boundary_workers()
 
     threading.Thread(target=work, daemon=True, name="warm-imports").start()
     return state
@@ -201,6 +203,8 @@ def warm_boundary_workers() -> None:
                 from engine.boundaries import warm_workers
 
                 warm_workers()
+            except RuntimeError:  # the interpreter is shutting down; the next fit starts them itself
+                pass
             finally:
                 _warming.release()
 

@@ -223,7 +223,11 @@ def paths_figure(terrain: Terrain, paths: PathSet, clickable: bool = False, heig
     fig.update_layout(
         **theme.base_layout(f"{terrain.title}: {paths.time_name} {int(paths.times[-1])}", height)
     )
-    fig.update_layout(legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 0}, margin={"t": 96})
+    fig.update_layout(
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
+        margin={"t": 120},
+        title={"y": 0.985, "yanchor": "top"},
+    )
     fig.update_xaxes(title=terrain.axes[0], range=list(terrain.xs[[0, -1]]), showgrid=False)
     fig.update_yaxes(title=terrain.axes[1], range=list(terrain.ys[[0, -1]]), showgrid=False)
     traces = list(range(first, first + 2 * len(paths.labels)))
@@ -296,6 +300,10 @@ def surface3d_figure(terrain: Terrain, paths: PathSet, height: int = 560) -> go.
     for i, name in enumerate(paths.labels):
         k = paths.diverged_at[i]
         end = len(paths.times) if k < 0 else k
+        (x0, x1), (y0, y1) = terrain.xs[[0, -1]], terrain.ys[[0, -1]]
+        p = paths.xy[:end, i]
+        out = np.flatnonzero((p[:, 0] < x0) | (p[:, 0] > x1) | (p[:, 1] < y0) | (p[:, 1] > y1))
+        end = int(out[0]) if len(out) else end  # drawn until it leaves the surface's box
         xy, z = paths.xy[:end, i], terrain.shown(paths.loss[:end, i])
         fig.add_trace(
             go.Scatter3d(

@@ -68,9 +68,7 @@ def race_view(setup: ow.Setup, surface, cfg) -> None:
     with right:
         downloads.chart(of.surface3d_figure(terrain, paths), f"{name}_3d", f"{P}_3d", table=table)
     finals = " · ".join(
-        f"{lab.split(' (')[0]} {v:.3g}"
-        for lab, v in zip(result.labels, result.loss[-1], strict=True)
-        if np.isfinite(v)
+        f"{lab} {v:.3g}" for lab, v in zip(result.labels, result.loss[-1], strict=True) if np.isfinite(v)
     )
     st.caption(f"Final loss after {cfg.steps} steps: {finals or 'every racer diverged'}.")
     examples = result.examples if surface.n_samples else None

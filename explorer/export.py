@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
+import warnings
 from functools import lru_cache
 
 import numpy as np
@@ -47,7 +49,23 @@ def figure_image(fig: go.Figure, fmt: str = "png", scale: float = 2.0) -> bytes:
         raise ValueError(f"Unknown image format {fmt!r}: choose png or svg.")
     width = fig.layout.width or 1000
     height = fig.layout.height or 600
-    return fig.to_image(format=fmt, width=width, height=height, scale=scale)
+    with _EXPORTER:
+        _start_exporter()
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "The kopts argument is ignored", UserWarning)
+            return fig.to_image(format=fmt, width=width, height=height, scale=scale)
+
+
+_EXPORTER = threading.Lock()  # one image at a time through the shared browser
+
+
+@lru_cache(maxsize=1)
+def _start_exporter() -> None:
+    """Keep one headless browser open for every later image (seconds per image become a fraction
+    of a second); it closes when the app exits."""
+    import kaleido
+
+    kaleido.start_sync_server(silence_warnings=True)
 
 
 def _defuse(value: object) -> object:

@@ -13,7 +13,13 @@ import streamlit as st
 
 from explorer import export
 
-MIME = {"html": "text/html", "png": "image/png", "svg": "image/svg+xml", "csv": "text/csv"}
+MIME = {
+    "html": "text/html",
+    "png": "image/png",
+    "svg": "image/svg+xml",
+    "csv": "text/csv",
+    "gif": "image/gif",
+}
 
 
 def figure_buttons(
@@ -30,6 +36,8 @@ def figure_buttons(
         ("html", lambda: export.figure_html(build()), None)
     ]
     makers += [(f, lambda f=f: export.figure_image(build(), f), problem) for f in ("png", "svg")]
+    if not callable(fig) and fig.frames:
+        makers.append(("gif", lambda: export.figure_gif(fig), problem))
     if table is not None:
         makers.append(("csv", lambda: export.csv_bytes(table()), None))
     for col, (fmt, make, off) in zip(st.columns(len(makers)), makers, strict=True):

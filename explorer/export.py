@@ -3,6 +3,7 @@ of the data behind them as CSV that spreadsheets open safely."""
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import threading
@@ -54,6 +55,42 @@ def figure_image(fig: go.Figure, fmt: str = "png", scale: float = 2.0) -> bytes:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", "The kopts argument is ignored", UserWarning)
             return fig.to_image(format=fmt, width=width, height=height, scale=scale)
+
+
+GIF_FRAMES = 24  # at most this many frames of an animation go into a GIF
+GIF_SCALE = 1.0
+
+
+def figure_gif(fig: go.Figure, max_frames: int = GIF_FRAMES, ms_per_frame: int = 150) -> bytes:
+    """An animated figure's frames (evenly spaced, at most `max_frames`) as a looping GIF, each
+    rendered as a still by the image exporter. Raises ValueError without frames or without a browser."""
+    from PIL import Image
+
+    if not fig.frames:
+        raise ValueError("This figure is not animated: export it as PNG or SVG instead.")
+    picks = np.unique(
+        np.linspace(0, len(fig.frames) - 1, min(max_frames, len(fig.frames))).round().astype(int)
+    )
+    still = go.Figure(fig)
+    still.frames = []
+    still.layout.updatemenus, still.layout.sliders = (), ()
+    images = []
+    for i in picks:
+        frame = fig.frames[i]
+        shot = go.Figure(still)
+        for k, trace in zip(frame.traces or range(len(frame.data)), frame.data, strict=False):
+            shot.data[k].update(trace.to_plotly_json())
+        if frame.layout is not None:
+            shot.update_layout(frame.layout)
+        png = figure_image(shot, "png", scale=GIF_SCALE)
+        images.append(Image.open(io.BytesIO(png)).convert("RGB"))
+    palette = images[0].quantize(
+        colors=255, method=Image.Quantize.FASTOCTREE
+    )  # one palette, small areas kept
+    images = [im.quantize(palette=palette, dither=Image.Dither.NONE) for im in images]
+    out = io.BytesIO()
+    images[0].save(out, format="GIF", save_all=True, append_images=images[1:], duration=ms_per_frame, loop=0)
+    return out.getvalue()
 
 
 _EXPORTER = threading.Lock()  # one image at a time through the shared browser

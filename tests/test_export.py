@@ -4,6 +4,7 @@ import io
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 
 from engine.datasets import Dataset, DatasetConfig, make_dataset
@@ -69,3 +70,23 @@ def test_image_export_explains_a_missing_browser(monkeypatch):
             export.figure_image(figures.quality_figure(["a"], {"s": [1.0]}))
     finally:
         export.image_export_problem.cache_clear()
+
+
+@pytest.mark.skipif(export.image_export_problem() is not None, reason="needs Chromium for image export")
+def test_an_animation_exports_as_a_gif_that_decodes_with_its_colours():
+    from PIL import Image
+
+    fig = go.Figure(go.Scatter(x=[0, 1], y=[0, 1], line={"color": "#0072B2", "width": 12}))
+    fig.update_layout(width=300, height=200, xaxis={"range": [0, 3]}, yaxis={"range": [0, 3]},
+                      updatemenus=[{"type": "buttons", "buttons": [{"label": "Play", "method": "animate"}]}])  # fmt: skip
+    fig.frames = [go.Frame(data=[go.Scatter(x=[0, k], y=[0, k])], traces=[0], name=str(k)) for k in (1, 2, 3)]
+    gif = Image.open(io.BytesIO(export.figure_gif(fig, ms_per_frame=100)))
+    assert gif.format == "GIF" and gif.n_frames == 3 and gif.info["duration"] == 100
+    colours = set()
+    for k in range(3):
+        gif.seek(k)
+        colours |= {c for _, c in gif.convert("RGB").getcolors(maxcolors=100_000)}
+    near = [c for c in colours if max(abs(a - b) for a, b in zip(c, (0, 114, 178), strict=True)) <= 3]
+    assert near, "the line keeps its colour through the shared palette"
+    with pytest.raises(ValueError, match="not animated"):
+        export.figure_gif(go.Figure())

@@ -361,9 +361,10 @@ def loss_figure(
             )
         fig.update_xaxes(title=time_name, row=1, col=1)
     if examples is not None:
-        fig.update_xaxes(title="examples processed", type="log", row=1, col=2)
+        fig.update_xaxes(title="examples processed", type="log", dtick=1, row=1, col=2)
     finite = loss[np.isfinite(loss)]
-    fig.update_yaxes(type="log" if len(finite) and (finite > 0).all() else "linear", title="loss")
+    log = bool(len(finite)) and bool((finite > 0).all())
+    fig.update_yaxes(type="log" if log else "linear", title="loss", dtick=1 if log else None)  # decades only
     fig.update_layout(**theme.base_layout(title, height))
     fig.update_layout(legend={"orientation": "h", "y": -0.25}, margin={"t": 70})
     return fig

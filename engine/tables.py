@@ -22,6 +22,7 @@ import pandas as pd
 from engine.cleaning import TableOptions, table_to_dataset
 from engine.columns import MISSING_MARKERS, coerce_columns, column_roles, plural, suggest_label
 from engine.datasets import list_samples
+from engine.decoding import ENCODINGS, decode, not_text
 
 __all__ = [
     "MAX_UPLOAD_BYTES",
@@ -40,30 +41,11 @@ _SAMPLE_BYTES = 64 * 1024  # sniffing reads this much of the file
 _SAMPLE_ROWS = 200
 _DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 _NA_VALUES = sorted({v for m in MISSING_MARKERS if m for v in (m, m.upper(), m.title())})
-_SIGNATURES = {
-    b"\x89PNG": "a PNG image",
-    b"\xff\xd8\xff": "a JPEG image",
-    b"GIF8": "a GIF image",
-    b"%PDF": "a PDF document",
-    b"PK\x03\x04": "a ZIP archive or an Excel .xlsx workbook",
-    b"\x1f\x8b": "a gzip-compressed file",
-    b"\xd0\xcf\x11\xe0": "an Excel .xls or other Office file",
-    b"PAR1": "a Parquet file",
-}
-_ENCODINGS = {
-    "utf-8": "UTF-8",
-    "utf-8-sig": "UTF-8 with BOM",
-    "utf-16": "UTF-16",
-    "utf-16-le": "UTF-16",
-    "utf-16-be": "UTF-16",
-    "utf-32": "UTF-32",
-    "cp1252": "Windows-1252",
-    "latin-1": "Latin-1",
-}
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
 _COMMA_DECIMAL = re.compile(r"[-+]?\d*,\d+(?:[eE][-+]?\d+)?")
 _DOT_DECIMAL = re.compile(r"[-+]?\d*\.\d+(?:[eE][-+]?\d+)?")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+_COMMENTS = re.compile(rb"(?:[ \t]*#[^\r\n]*(?:\r\n|\r|\n))+")  # lines starting with # at the top
 
 
 @dataclass(frozen=True)
@@ -85,30 +67,34 @@ def read_table(data: bytes, filename: str = "upload.csv") -> Table:
             f"The file is {len(data) / 2**20:,.0f} MB, more than the "
             f"{MAX_UPLOAD_BYTES // 2**20} MB limit. Upload a sample of its rows or fewer columns."
         )
-    raw, encoding = _decode(data)
+    raw, encoding, notes = decode(data, _SAMPLE_BYTES)
     if not raw or raw.isspace():
         raise ValueError("The file is empty. Choose a CSV file with a header row and rows of values.")
+    raw, comment_notes = _skip_comments(raw)
     sample = raw[:_SAMPLE_BYTES].decode("utf-8", errors="ignore")
     if len(_CONTROL.findall(sample)) > max(4, 0.01 * len(sample)):
-        raise _not_text("it contains many control characters")
+        raise not_text("it contains many control characters")
     delimiter, rows = _sniff(sample, truncated=len(raw) > _SAMPLE_BYTES)
     decimal = _decimal_mark(rows[1:], delimiter)
     has_header = not all(_NUMBER.fullmatch(c.strip().replace(decimal, ".")) for c in rows[0])
-    frame, notes = _parse(raw, delimiter, decimal, has_header)
+    frame, parse_notes = _parse(raw, delimiter, decimal, has_header)
     frame, name_notes = _name_columns(frame, rows[0] if has_header else None)
-    notes += name_notes
+    notes += comment_notes + parse_notes + name_notes
     empty_rows = frame.isna().all(axis=1).to_numpy()
-    if empty_rows.all():
+    if not len(frame):
         raise ValueError("The file has a header row but no data rows. Add rows of values below it.")
+    if empty_rows.all():
+        raise ValueError(
+            "The file has no data rows with values: every cell below the header is empty or a "
+            "missing-value marker such as NA, null or ?. Fill in values, or choose another file."
+        )
     if empty_rows.any():
         frame = frame.loc[~empty_rows].reset_index(drop=True)
         notes.append(f"Skipped {plural(int(empty_rows.sum()), 'empty row')}.")
     notes += coerce_columns(frame, decimal)
-    where = f"{_ENCODINGS[encoding]}, {_DELIMITERS[delimiter]}-separated"
+    where = f"{ENCODINGS[encoding]}, {_DELIMITERS[delimiter]}-separated"
     where += ", decimal commas" if decimal == "," else ""
     summary = f"Read {plural(len(frame), 'row')} and {plural(frame.shape[1], 'column')} ({where})."
-    if encoding in ("cp1252", "latin-1"):
-        notes.insert(0, f"The file is not valid UTF-8, so it was read as {_ENCODINGS[encoding]}.")
     return Table(frame, Path(filename).stem or "upload", (summary, *notes), delimiter, encoding)
 
 
@@ -121,54 +107,15 @@ def load_sample(stem: str) -> Table:
     return read_table(path.read_bytes(), path.name)
 
 
-def _not_text(why: str) -> ValueError:
-    return ValueError(
-        f"This does not look like a CSV text file ({why}). Upload a plain-text .csv file, "
-        "for example one saved from a spreadsheet with 'Save as CSV'."
-    )
-
-
-def _decode(data: bytes) -> tuple[bytes, str]:
-    """The file as UTF-8 bytes for the parser, and the codec it was written in."""
-    for signature, kind in _SIGNATURES.items():
-        if data.startswith(signature):
-            raise _not_text(f"it looks like {kind}")
-    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
-        return _transcode(data, "utf-32")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return _transcode(data, "utf-16")
-    head = data[:4096]
-    half = len(head) // 2
-    even, odd = head[0::2].count(0), head[1::2].count(0)
-    if half and odd > 0.3 * half and even < 0.05 * half:
-        return _transcode(data, "utf-16-le")
-    if half and even > 0.3 * half and odd < 0.05 * half:
-        return _transcode(data, "utf-16-be")
-    if b"\x00" in data[:_SAMPLE_BYTES]:
-        raise _not_text("it contains binary data")
-    encoding = "utf-8"
-    if data.startswith(b"\xef\xbb\xbf"):
-        data, encoding = data[3:], "utf-8-sig"
-    try:
-        data.decode("utf-8")
-        return data, encoding
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252").encode("utf-8"), "cp1252"
-    except UnicodeDecodeError:
-        return data.decode("latin-1").encode("utf-8"), "latin-1"
-
-
-def _transcode(data: bytes, codec: str) -> tuple[bytes, str]:
-    try:
-        text = data.decode(codec)
-    except UnicodeDecodeError as exc:
-        raise ValueError(
-            f"The file starts like {_ENCODINGS[codec]} text but is not valid {_ENCODINGS[codec]}. "
-            "Save it again as 'CSV UTF-8' and upload that file."
-        ) from exc
-    return text.lstrip("\ufeff").encode("utf-8"), codec
+def _skip_comments(raw: bytes) -> tuple[bytes, list[str]]:
+    """The file without comment lines (starting with #) above the header, and a note."""
+    match = _COMMENTS.match(raw)
+    if not match or not raw[match.end() :].strip():
+        return raw, []
+    lines = len(re.findall(rb"\r\n|\r|\n", match.group()))
+    return raw[match.end() :], [
+        f"Skipped {plural(lines, 'comment line')} (starting with #) above the header."
+    ]
 
 
 def _split(sample: str, delimiter: str, truncated: bool) -> list[list[str]]:

@@ -25,6 +25,13 @@ _DROPPED = {  # role -> (one, many, reason); reason formatted with max_categorie
     "text": ("free-text column", "free-text columns", "more than {} distinct values"),
     "constant": ("constant column", "constant columns", "a single value"),
     "empty": ("empty column", "empty columns", "no values"),
+    "date": ("date column", "date columns", "dates are not numbers; add a column such as the day number"),
+    "infinite": ("column of infinite values", "columns of infinite values", "no finite value"),
+    "huge": (
+        "column of huge values",
+        "columns of huge values",
+        "beyond 1e150, too large to square; rescale it",
+    ),
 }
 
 
@@ -140,10 +147,11 @@ def _feature_kinds(
             notes.append(f"Left the label column '{opts.label}' out of the features.")
     kinds: dict[str, str] = {}
     dropped: dict[str, list[str]] = {}
+    dtypes = dict(zip(map(str, frame.columns), frame.dtypes, strict=True))  # one lookup per column
     for name in names:
         role = roles[name]
         if role == "numeric":
-            boolean = is_bool_dtype(frame[name]) or not is_numeric_dtype(frame[name])
+            boolean = is_bool_dtype(dtypes[name]) or not is_numeric_dtype(dtypes[name])
             kinds[name] = "boolean" if boolean else "numeric"
         elif role == "categorical":
             kinds[name] = role
@@ -167,23 +175,25 @@ def _feature_kinds(
 
 def _feature_frame(frame: pd.DataFrame, kinds: dict[str, str], notes: list[str]) -> pd.DataFrame:
     """The feature columns as floats (true/false as 1/0) or category strings; infinities missing."""
+    numeric = [name for name, kind in kinds.items() if kind == "numeric"]
+    block = frame[numeric].to_numpy(dtype=np.float64, na_value=np.nan)  # (n_rows, n_numeric), one copy
+    inf = np.isinf(block)
+    if inf.any():
+        block[inf] = np.nan
+        notes.append(f"Replaced {plural(int(inf.sum()), 'infinite value')} with missing values.")
     columns: dict[str, pd.Series | np.ndarray] = {}
-    infinite = 0
     for name, kind in kinds.items():
-        column = frame[name]
+        column = frame[name] if kind != "numeric" else None
         if kind == "categorical":
             columns[name] = column.astype(str).str.strip().astype(object).where(column.notna())
         elif kind == "boolean" and not is_bool_dtype(column):
             lowered = column.astype(str).str.strip().str.lower()
             columns[name] = lowered.map({"true": 1.0, "false": 0.0}).to_numpy(dtype=np.float64)
-        else:
-            values = column.to_numpy(dtype=np.float64, na_value=np.nan)
-            inf = np.isinf(values)
-            infinite += int(inf.sum())
-            columns[name] = np.where(inf, np.nan, values)
-    if infinite:
-        notes.append(f"Replaced {plural(infinite, 'infinite value')} with missing values.")
-    return pd.DataFrame(columns, index=range(len(frame)))
+        elif kind == "boolean":
+            columns[name] = column.to_numpy(dtype=np.float64, na_value=np.nan)
+    parts = [pd.DataFrame(block, columns=numeric, index=range(len(frame)))]
+    parts += [pd.DataFrame(columns, index=range(len(frame)))] if columns else []
+    return pd.concat(parts, axis=1)[list(kinds)] if len(parts) > 1 else parts[0]
 
 
 def _impute(
@@ -227,18 +237,21 @@ def _encode(
     work: pd.DataFrame, kinds: dict[str, str], notes: list[str]
 ) -> tuple[np.ndarray, tuple[str, ...]]:
     """X (n_rows, n_features) float64: numeric columns as they are, categories one-hot."""
+    numeric = [name for name, kind in kinds.items() if kind != "categorical"]
+    block = work[numeric].to_numpy(dtype=np.float64)  # (n_rows, n_numeric)
+    where = {name: j for j, name in enumerate(numeric)}
     columns: list[np.ndarray] = []  # each (n_rows,)
     names: list[str] = []
     encoded: list[str] = []
     for name, kind in kinds.items():
-        column = work[name]
         if kind == "categorical":
+            column = work[name]
             categories = sorted(column.unique())
             columns += [(column == c).to_numpy(dtype=np.float64) for c in categories]
             names += [f"{name}={c}" for c in categories]
             encoded.append(f"'{name}' ({plural(len(categories), 'category', 'categories')})")
         else:
-            columns.append(column.to_numpy(dtype=np.float64))
+            columns.append(block[:, where[name]])
             names.append(name)
     if not names:
         raise ValueError(

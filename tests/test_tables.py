@@ -436,3 +436,40 @@ def test_samples_exercise_the_messy_paths():
     clinic = table_to_dataset(load_sample("breast_cancer_clinic"), TableOptions(label="diagnosis"))
     assert has_note(clinic.notes, "Dropped ID-like column 'patient_id'")
     assert has_note(clinic.notes, "with the column median")
+
+
+def test_roles_of_infinite_huge_and_date_columns():
+    frame = pd.DataFrame(
+        {
+            "inf": [np.inf, -np.inf, np.inf, np.nan],
+            "huge": [1e200, 2e200, 3e200, 4e200],
+            "partly_inf": [1.0, np.inf, 2.0, 3.0],
+            "when": ["2024-01-01", "2024-02-01 10:30", "31/12/2023", "2024-03-01T08:00:00Z"],
+            "nullable": pd.array([1, 2, None, 4], dtype="Int64"),
+        }
+    )
+    roles = column_roles(frame, max_categories=2)
+    assert roles == {
+        "inf": "infinite",
+        "huge": "huge",
+        "partly_inf": "numeric",
+        "when": "date",
+        "nullable": "numeric",
+    }
+
+
+def test_mixed_utf8_and_windows_1252_rows_are_each_decoded():
+    raw = "city,n\nZürich,1\n".encode() + "Zürich,2\nKöln,3\n".encode("cp1252")
+    table = read_table(raw)
+    assert table.frame["city"].tolist() == ["Zürich", "Zürich", "Köln"]
+    assert has_note(table.notes, "mixes UTF-8 with Windows-1252")
+
+
+def test_excel_errors_and_comment_lines_are_read_and_noted():
+    text = "# exported 2024\nx,y\n" + "".join(
+        f"{i},{'#DIV/0!' if i % 4 == 0 else i * 2}\n" for i in range(12)
+    )
+    table = read_table(text.encode())
+    assert table.frame["y"].isna().sum() == 3 and table.frame["y"].dtype == np.float64
+    assert has_note(table.notes, "Skipped 1 comment line")
+    assert has_note(table.notes, "Read 3 Excel error values (#DIV/0!) in 'y' as missing.")

@@ -208,7 +208,10 @@ def warm_boundary_workers() -> None:
             finally:
                 _warming.release()
 
-    threading.Thread(target=work, daemon=True, name="warm-boundaries").start()
+    try:
+        threading.Thread(target=work, daemon=True, name="warm-boundaries").start()
+    except RuntimeError:  # no new threads while the interpreter shuts down
+        pass
 
 
 def training_key(data_key: str, cfg: TrainConfig) -> tuple:

@@ -13,7 +13,7 @@ import streamlit as st
 from engine.boundaries import confusion, disagreement, overruled
 from explorer import boundary_figures as bf
 from explorer import boundary_widgets as bw
-from explorer import cache, downloads, export, widgets
+from explorer import cache, downloads, export, reproduce, widgets
 from explorer.nav import page
 from explorer.scenarios import for_page
 
@@ -125,6 +125,10 @@ st.dataframe(shown, hide_index=True, key=f"{P}_metrics", column_config={
 })  # fmt: skip
 st.download_button("Metrics (CSV)", lambda: export.csv_bytes(table), f"{data.name}_metrics.csv", "text/csv",
                    key=f"{P}_metrics_csv", on_click="ignore")  # fmt: skip
+source = reproduce.source_from_key(data_key, data.name)
+st.download_button("Python script", lambda: reproduce.boundaries_script(source, setup, cfgs),
+                   f"{data.name}_boundaries.py", "text/x-python", key=f"{P}_script", on_click="ignore",
+                   help=reproduce.HELP)  # fmt: skip
 for start in range(0, len(results), COLUMNS):
     for col, r in zip(st.columns(COLUMNS), results[start : start + COLUMNS], strict=False):
         with col:

@@ -14,7 +14,7 @@ import streamlit as st
 
 from engine.datasets import Dataset
 from engine.networks import Snapshot, TrainConfig, TrainResult
-from explorer import cache, downloads, export, network_widgets, widgets
+from explorer import cache, downloads, export, network_widgets, reproduce, widgets
 from explorer import network_figures as nf
 from explorer.layer_views import input_activations, layer_names, panels_at, result_panels
 from explorer.nav import page
@@ -190,3 +190,6 @@ if result is None:
     )
     st.stop()
 show_result(data, result, cache.training_key(key, cfg))
+source = reproduce.source_from_key(key, data.name)
+st.download_button("Python script", lambda: reproduce.layers_script(source, cfg), f"{data.name}_layers.py",
+                   "text/x-python", key=f"{P}_script", on_click="ignore", help=reproduce.HELP)  # fmt: skip

@@ -16,7 +16,7 @@ import streamlit as st
 from engine.datasets import Dataset
 from engine.embedding import METHODS, EmbedConfig, Embedding
 from engine.quality import Quality
-from explorer import cache, downloads, export, figures, widgets
+from explorer import cache, downloads, export, figures, reproduce, widgets
 
 P = "mi"
 TABLE = widgets.data_params("swiss_roll", 1000) + widgets.embed_params()
@@ -108,6 +108,10 @@ columns = st.columns(min(len(tiles), 2))
 for i, tile in enumerate(tiles):
     with columns[i % len(columns)]:
         show_tile(tile, data, selected)
+source = reproduce.source_from_key(key, data.name)
+st.download_button("Python script", lambda: reproduce.inspector_script(source, cfgs),
+                   f"{data.name}_inspector.py", "text/x-python", key=f"{P}_script", on_click="ignore",
+                   help=reproduce.HELP)  # fmt: skip
 
 if selected:
     st.subheader(f"Selected rows ({len(selected):,})")

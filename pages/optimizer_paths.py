@@ -12,7 +12,7 @@ import numpy as np
 import streamlit as st
 
 from engine.optimizers import MapConfig
-from explorer import cache, downloads, widgets
+from explorer import cache, downloads, reproduce, widgets
 from explorer import optimizer_figures as of
 from explorer import optimizer_widgets as ow
 from explorer.nav import page
@@ -90,6 +90,11 @@ def race_view(setup: ow.Setup, surface, cfg) -> None:
         with st.spinner("Racing 41 x 41 settings…"):
             cmap = cache.convergence_map(skey, surface, mcfg)
         downloads.chart(of.map_figure(cmap, ow.OPTIMIZERS[opt]), f"{name}_map", f"{P}_mapfig")
+    source = None if setup.data is None else reproduce.source_from_key(setup.data_key, setup.data.name)
+    st.download_button("Python script",
+                       lambda: reproduce.race_script(source, setup.surface, cfg, mcfg if opt else None),
+                       f"{name}.py", "text/x-python", key=f"{P}_script", on_click="ignore",
+                       help=reproduce.HELP)  # fmt: skip
 
 
 def clouds_view(skey: str, surface, result, cfg) -> None:
@@ -146,6 +151,11 @@ def landscape_view(setup: ow.Setup) -> None:
     )
     downloads.chart(fig, f"{name}_loss", f"{P}_landloss")
     st.caption(f"Slice of {land.config.size}² points computed in {land.seconds:.2f} s on {land.device}.")
+    source = reproduce.source_from_key(setup.data_key, setup.data.name)
+    st.download_button("Python script",
+                       lambda: reproduce.landscape_script(source, setup.train, setup.landscape),
+                       f"{name}.py", "text/x-python", key=f"{P}_script", on_click="ignore",
+                       help=reproduce.HELP)  # fmt: skip
 
 
 st.title("Optimizer paths")

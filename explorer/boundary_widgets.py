@@ -115,16 +115,30 @@ def model_config(prefix: str, name: str, seed: int, weighted: bool) -> ModelConf
 
 
 def model_settings(prefix: str, name: str) -> None:
-    """Inputs for one model's hyperparameters (drawn inside its tile's settings popover)."""
+    """Inputs for one model's hyperparameters (drawn inside its tile's settings popover).
+
+    A popover's inputs appear in the browser only when it is first opened, so each input gets its
+    value explicitly from the setting's state key (`<prefix>_<model>_<param>`, what the URL and the
+    model config read) and writes back to it on change, under its own widget key (`..._w`).
+    """
     for key, rng in MODELS[name].params.items():
-        wkey = f"{prefix}_{name}_{key}"
+        state = f"{prefix}_{name}_{key}"
+        current = st.session_state.get(state, rng[0])
+        if st.session_state.get(f"{state}_w", current) != current:  # a link changed it: start afresh
+            del st.session_state[f"{state}_w"]
+        common = {"key": f"{state}_w", "on_change": _keep, "args": (f"{state}_w", state)}
         if len(rng) == 2:
-            st.selectbox(key, rng[1], key=wkey)
+            st.selectbox(key, rng[1], index=list(rng[1]).index(current) if current in rng[1] else 0, **common)
         elif isinstance(rng[0], int):
-            st.number_input(key, int(rng[1]), int(rng[2]), step=1, key=wkey)
+            st.number_input(key, int(rng[1]), int(rng[2]), value=int(current), step=1, **common)
         else:
             step = 10 ** math.floor(math.log10(rng[0])) / 10 if rng[0] > 0 else 0.01
-            st.number_input(key, float(rng[1]), float(rng[2]), step=step, format="%g", key=wkey)
+            st.number_input(key, float(rng[1]), float(rng[2]), value=float(current), step=step, format="%g",
+                            **common)  # fmt: skip
+
+
+def _keep(widget_key: str, state_key: str) -> None:
+    st.session_state[state_key] = st.session_state[widget_key]
 
 
 def _members(key: str, chosen: list[str], label_text: str, proba_only: bool = False) -> list[str]:

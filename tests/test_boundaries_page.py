@@ -79,7 +79,7 @@ def test_default_page_compares_eight_models_and_two_ensembles():
 def test_changing_one_setting_redraws_that_tile_only():
     at = boundaries_page({**SMALL, "models": "logreg,knn", "vmembers": "logreg,knn", "stacking": "0"})
     before = {n: surface(at, n) for n in ("Logistic", "k nearest", "Voting")}
-    at.number_input(key="db_knn_n_neighbors").set_value(40).run()
+    at.number_input(key="db_knn_n_neighbors_w").set_value(40).run()
     assert not at.exception and not at.error
     after = {n: surface(at, n) for n in before}
     np.testing.assert_array_equal(before["Logistic"], after["Logistic"])

@@ -1,10 +1,13 @@
-"""Entry point: page router (st.navigation) and the global sidebar (seed, compute device)."""
+"""Entry point: page router (st.navigation) and the global sidebar (seed, compute device,
+presentation mode, export of every figure)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from explorer import theme
 from explorer.cache import device_label
+from explorer.downloads import export_all_button
 from explorer.nav import PAGES, page
 from explorer.widgets import global_controls
 
@@ -14,6 +17,10 @@ current = st.navigation([page(p) for p in PAGES])
 st.sidebar.title("Manifold Explorer")
 seed, device = global_controls()
 st.session_state["seed"], st.session_state["device"] = seed, device
+st.session_state["_page"] = current.url_path
+theme.presenting(bool(st.session_state.get("g_present")))
 
 st.sidebar.caption(f"Device: {device_label(device)}")
+if current.url_path not in ("", "home"):
+    export_all_button(current.url_path)
 current.run()

@@ -6,6 +6,7 @@ big arrays travel in underscore-prefixed arguments that Streamlit does not hash.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import threading
 import time
@@ -208,10 +209,8 @@ def warm_boundary_workers() -> None:
             finally:
                 _warming.release()
 
-    try:
+    with contextlib.suppress(RuntimeError):  # no new threads while the interpreter shuts down
         threading.Thread(target=work, daemon=True, name="warm-boundaries").start()
-    except RuntimeError:  # no new threads while the interpreter shuts down
-        pass
 
 
 def training_key(data_key: str, cfg: TrainConfig) -> tuple:

@@ -1,10 +1,12 @@
-"""Download controls shared by every page: a figure as HTML/PNG/SVG, a table as CSV.
+"""Download controls shared by every page: a figure as HTML/PNG/SVG, a table as CSV, and every
+figure of the page at once as a zip.
 
 File contents are produced only when the user clicks (deferred download data), never on rerun.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 import pandas as pd
@@ -45,6 +47,23 @@ def figure_buttons(
                             disabled=off is not None, help=off, on_click="ignore")  # fmt: skip
 
 
+Shown = list[tuple[str, go.Figure, Callable[[], pd.DataFrame] | None]]
+_RUN = threading.local()  # each session's script runs in its own thread
+
+
+def export_all_button(page_name: str) -> None:
+    """A sidebar button for a zip of every figure the page shows in this run (HTML, PNG when
+    possible, and the data behind each as CSV). Drawn before the page; filled as charts are shown."""
+    shown: Shown = []
+    _RUN.shown = shown
+    st.sidebar.download_button(
+        "Export all figures (zip)", lambda: export.figures_zip(shown), f"{page_name or 'home'}_figures.zip",
+        "application/zip", key="g_export_all", on_click="ignore", icon=":material/folder_zip:",
+        width="stretch", help="Every figure of this page as interactive HTML (and PNG where Chromium is "
+        "installed), with the data behind it as CSV.",
+    )  # fmt: skip
+
+
 def chart(
     fig: go.Figure,
     name: str,
@@ -55,6 +74,9 @@ def chart(
 ) -> None:
     """Show a figure with an Export popover under it (and whatever `beside` draws next to it)."""
     st.plotly_chart(fig, key=key, config={"displaylogo": False}, **kwargs)
+    shown = getattr(_RUN, "shown", None)
+    if shown is not None:
+        shown.append((name, fig, table))
     with st.container(horizontal=True):
         with st.popover("Export", icon=":material/download:", key=f"{key}_export"):
             figure_buttons(fig, name, f"{key}_dl", table)

@@ -57,6 +57,27 @@ def figure_image(fig: go.Figure, fmt: str = "png", scale: float = 2.0) -> bytes:
             return fig.to_image(format=fmt, width=width, height=height, scale=scale)
 
 
+def figures_zip(shown) -> bytes:
+    """A zip of (name, figure, table or None) items: name.html always, name.png when the image
+    exporter can run, name.csv when there is a table. Repeated names get a number."""
+    import zipfile
+
+    out, seen = io.BytesIO(), {}
+    images = image_export_problem() is None
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name, fig, table in shown:
+            seen[name] = seen.get(name, 0) + 1
+            stem = name if seen[name] == 1 else f"{name}_{seen[name]}"
+            zf.writestr(f"{stem}.html", figure_html(fig))
+            if images:
+                zf.writestr(f"{stem}.png", figure_image(fig, "png"))
+            if table is not None:
+                zf.writestr(f"{stem}.csv", csv_bytes(table()))
+        if not shown:
+            zf.writestr("README.txt", "This page showed no figures when the zip was made.\n")
+    return out.getvalue()
+
+
 GIF_FRAMES = 24  # at most this many frames of an animation go into a GIF
 GIF_SCALE = 1.0
 

@@ -22,8 +22,8 @@ LARGE = 20_000  # beyond this many points, hover carries fewer columns so the fi
 
 
 def marker_size(n_points: int) -> int:
-    """Smaller markers as the cloud grows, so structure stays visible."""
-    return 8 if n_points < 1_000 else 5 if n_points < 10_000 else 3
+    """Smaller markers as the cloud grows, so structure stays visible (larger on a projector)."""
+    return round((8 if n_points < 1_000 else 5 if n_points < 10_000 else 3) * theme.scale())
 
 
 def _hover(data: Dataset, rows: np.ndarray) -> tuple[np.ndarray, str]:

@@ -1,6 +1,12 @@
-"""Colours and layout defaults: the one source every figure draws from."""
+"""Colours and layout defaults: the one source every figure draws from.
+
+Presentation mode (for projectors) is set per script run with `presenting(True)`: larger text,
+larger markers, thicker lines and a high-contrast template in every figure built in that run.
+"""
 
 from __future__ import annotations
+
+import threading
 
 # Okabe-Ito, safe for the common colour-vision deficiencies, then Carto's "Safe" set for more classes.
 CLASS_COLORS: tuple[str, ...] = (
@@ -14,19 +20,39 @@ SELECTED_COLOR = "#D62728"
 FONT_FAMILY = "Inter, Helvetica, Arial, sans-serif"
 
 
+_RUN = threading.local()  # each session's script runs in its own thread
+PRESENTATION_SCALE = 1.5  # text and marker size factor on a projector
+
+
+def presenting(on: bool | None = None) -> bool:
+    """Whether figures are built for a projector in this run; `on` sets it."""
+    if on is not None:
+        _RUN.presenting = bool(on)
+    return getattr(_RUN, "presenting", False)
+
+
+def scale() -> float:
+    """Size factor for text, markers and lines: 1 normally, larger in presentation mode."""
+    return PRESENTATION_SCALE if presenting() else 1.0
+
+
 def class_color(i: int) -> str:
     """Colour of class `i`; cycles past the palette's length."""
     return CLASS_COLORS[i % len(CLASS_COLORS)]
 
 
 def base_layout(title: str = "", height: int = 460) -> dict:
-    """Layout defaults shared by every figure."""
-    return {
-        "title": {"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 15}},
-        "template": "plotly_white",
-        "font": {"family": FONT_FAMILY, "size": 13},
-        "height": height,
-        "margin": {"l": 10, "r": 10, "t": 44, "b": 10},
+    """Layout defaults shared by every figure (larger and higher-contrast in presentation mode)."""
+    k = scale()
+    layout = {
+        "title": {"text": title, "x": 0.01, "xanchor": "left", "font": {"size": round(15 * k)}},
+        "template": "simple_white" if presenting() else "plotly_white",
+        "font": {"family": FONT_FAMILY, "size": round(13 * k), "color": "#000000" if presenting() else None},
+        "height": round(height * (1.15 if presenting() else 1.0)),
+        "margin": {"l": 10, "r": 10, "t": round(44 * k), "b": 10},
         "legend": {"itemsizing": "constant", "bgcolor": "rgba(255,255,255,0.7)"},
         "uirevision": "keep",  # keep zoom and camera across reruns
     }
+    if layout["font"]["color"] is None:
+        del layout["font"]["color"]
+    return layout

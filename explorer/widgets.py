@@ -7,6 +7,7 @@ its controls are drawn, so a copied link reproduces the view.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -27,7 +28,10 @@ DEVICE_OPTIONS = ("auto", "cpu")
 GLOBAL = (
     Param("seed", 0, bounds=(0, 2**31 - 1)),
     Param("device", "auto", choices=DEVICE_OPTIONS),
+    Param("present", False),
 )
+HIDE = Param("hide", ())  # presentation mode: widget keys hidden from students (every page's table has it)
+SAFE_KEY = re.compile(r"^[a-z][a-z0-9_]{0,60}$")  # what a hidden key may look like before it reaches CSS
 
 
 def source_choices() -> dict[str, str]:
@@ -60,6 +64,7 @@ def sync_from_url(prefix: str, table: Sequence[Param]) -> None:
     warns about bad values; coming back to the page restores its last state; otherwise the
     widgets keep what the user set.
     """
+    table = _with_hide(prefix, table)
     last = st.session_state.get(f"_{prefix}_url")
     query = {k: v for k, v in st.query_params.to_dict().items() if k in {p.key for p in table}}
     external = last is None or (query and query != last)
@@ -72,12 +77,21 @@ def sync_from_url(prefix: str, table: Sequence[Param]) -> None:
             st.session_state.setdefault(f"{prefix}_{key}", value)
     if external:
         st.session_state[f"_{prefix}_url"] = query
+        st.session_state[f"_{prefix}_link_upload"] = query.get("data") == "upload"
         for note in notes:
             st.toast(f"Link: {note}", icon="⚠️")
 
 
+def _with_hide(prefix: str, table: Sequence[Param]) -> tuple[Param, ...]:
+    return tuple(table) if prefix == "g" else (*table, HIDE)
+
+
 def sync_to_url(prefix: str, table: Sequence[Param]) -> None:
-    """Write the page's current widget values to the URL (non-defaults only)."""
+    """Write the page's current widget values to the URL (non-defaults only); on a page, also offer
+    the link and, in presentation mode, the choice of controls to hide."""
+    if prefix != "g":
+        presentation_controls(prefix, table)
+    table = _with_hide(prefix, table)
     values = {}
     for p in table:
         value = st.session_state.get(f"{prefix}_{p.key}", p.default)
@@ -88,6 +102,45 @@ def sync_to_url(prefix: str, table: Sequence[Param]) -> None:
         if key not in query and key in {p.key for p in table}:
             del st.query_params[key]
     st.query_params.update(query)
+    if prefix != "g":
+        share_link()
+
+
+def presentation_controls(prefix: str, table: Sequence[Param]) -> None:
+    """In presentation mode: pick controls to hide (kept in the link) and hide them with CSS."""
+    key = f"{prefix}_hide"
+    if not st.session_state.get("g_present"):
+        return
+    options = [f"{prefix}_{p.key}" for p in table]
+    st.session_state[key] = [k for k in st.session_state.get(key, []) if k in options]
+    hidden = st.sidebar.multiselect(
+        "Hide these controls", options, key=key, format_func=_without_prefix,
+        help="For a class: the link keeps the choice, so students see only what you left.",
+    )  # fmt: skip
+    rules = " ".join(f".st-key-{k} {{display: none !important;}}" for k in hidden if SAFE_KEY.match(k))
+    if rules:
+        st.html(f"<style>{rules}</style>")
+
+
+def _without_prefix(key: str) -> str:
+    """'db_models' -> 'models' (a module-level function: session state must stay picklable)."""
+    return key.split("_", 1)[1]
+
+
+def share_link() -> None:
+    """A sidebar popover with this view's link (page, controls, seed), ready to copy."""
+    from urllib.parse import urlencode, urlsplit
+
+    parts = urlsplit(st.context.url or "http://localhost:8501/")
+    query = urlencode(st.query_params.to_dict())
+    url = f"{parts.scheme}://{parts.netloc}/{st.session_state.get('_page', '')}" + (
+        f"?{query}" if query else ""
+    )
+    with st.sidebar.popover("Share this view", icon=":material/link:", width="stretch"):
+        st.caption(
+            "This link reopens the page with the same data, settings and seed (copy button at its right)."
+        )
+        st.code(url, language=None, wrap_lines=True)
 
 
 def global_controls() -> tuple[int, str]:
@@ -98,6 +151,12 @@ def global_controls() -> tuple[int, str]:
         "Compute device", DEVICE_OPTIONS, key="g_device",
         help="'auto' uses a CUDA or Apple GPU when there is one; 'cpu' forces the processor.",
     )  # fmt: skip
+    present = st.sidebar.toggle(
+        "Presentation mode", key="g_present",
+        help="For a projector: larger text and markers, high contrast, and controls you choose hidden.",
+    )  # fmt: skip
+    if present:
+        st.html("<style>html {font-size: 20px;}</style>")
     sync_to_url("g", GLOBAL)
     return int(seed), str(device)
 
@@ -124,6 +183,8 @@ def data_source(prefix: str, seed: int) -> tuple[Dataset, str] | None:
     """
     choices = source_choices()
     key = st.sidebar.selectbox("Dataset", list(choices), format_func=choices.get, key=f"{prefix}_data")
+    if key != "upload":
+        st.session_state[f"_{prefix}_link_upload"] = False  # the user chose; a later upload is theirs
     if key in GENERATORS:
         cfg = generator_config(prefix, key, seed)
         return cache.dataset(cfg), repr(cfg)
@@ -137,12 +198,18 @@ def data_source(prefix: str, seed: int) -> tuple[Dataset, str] | None:
             "CSV file", type=["csv", "tsv", "txt", "dat"], key=f"{prefix}_upload",
             help="Comma, semicolon or tab separated; UTF-8 or Latin-1; a header row.",
         )  # fmt: skip
-        if upload is None:
+        if upload is None and st.session_state.get(f"_{prefix}_link_upload"):
+            stem = next(iter(list_samples()))
+            st.info(f"This link was made from an uploaded CSV, which a link cannot carry: the sample "
+                    f"{stem}.csv is shown instead. Upload a CSV file in the sidebar to see yours.")  # fmt: skip
+            table_key, table = f"sample:{stem}", cache.sample_table(stem)
+        elif upload is None:
             st.info("Upload a CSV file in the sidebar, or pick a sample or built-in dataset.")
             return None
-        raw = upload.getvalue()
-        table_key = digest(raw)
-        table = cache.table(table_key, raw, upload.name)
+        else:
+            raw = upload.getvalue()
+            table_key = digest(raw)
+            table = cache.table(table_key, raw, upload.name)
     opts = table_options(prefix, table, seed)
     return cache.table_dataset(table_key, table, opts), f"{table_key}:{opts!r}"
 
@@ -151,7 +218,9 @@ def data_notes(data: Dataset, expanded: bool = False) -> None:
     """What was changed in the data (dropped columns, imputed cells, sampling), when anything was."""
     if data.notes:
         n = len(data.notes)
-        with st.expander(f"What was changed in the data ({n} note{'s' if n != 1 else ''})", expanded=expanded):
+        with st.expander(
+            f"What was changed in the data ({n} note{'s' if n != 1 else ''})", expanded=expanded
+        ):
             st.markdown("\n".join(f"- {note}" for note in data.notes))
 
 

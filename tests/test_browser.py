@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -169,3 +170,47 @@ def test_changing_a_model_setting_redraws_its_tile(page):
     assert page.evaluate(SURFACE, 0) == logreg, "the other model's tile is unchanged"
     assert "knn_n_neighbors=40" in page.url
     no_exception(page)
+
+
+def test_a_copied_link_reproduces_the_view_in_a_fresh_browser(page, browser):
+    open_app(page, "/boundaries?models=logreg,rbf_svm&voting=0&stacking=0&gridn=50&n=200")
+    wait_charts(page, 3)
+    page.get_by_label("Seed").fill("5")
+    page.get_by_label("Seed").press("Enter")
+    page.wait_for_function("() => location.search.includes('seed=5')", timeout=WAIT)
+    wait_charts(page, 3)
+    page.get_by_role("button", name="Settings").nth(1).click()
+    gamma = page.locator("[data-testid='stPopoverBody']").last.get_by_label("gamma")
+    gamma.fill("5")
+    gamma.press("Enter")
+    page.keyboard.press("Escape")
+    page.wait_for_function("() => location.search.includes('rbf_svm_gamma=5')", timeout=WAIT)
+    wait_charts(page, 3)
+    surfaces = [page.evaluate(SURFACE, i) for i in (0, 1)]
+    page.get_by_role("button", name="Share this view").click()
+    link = page.locator("[data-testid='stPopoverBody'] code").last.inner_text().strip()
+    assert "seed=5" in link and "rbf_svm_gamma=5" in link
+    fresh = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        other = fresh.new_page()
+        other.goto(link)
+        wait_charts(other, 3)
+        no_exception(other)
+        again = [other.evaluate(SURFACE, i) for i in (0, 1)]
+        assert again == surfaces, (link, other.url, [len(x) for x in again], [len(x) for x in surfaces])
+        expect(other.get_by_label("Seed")).to_have_value("5")
+    finally:
+        fresh.close()
+
+
+def test_export_all_figures_gives_a_zip_with_every_figure(page):
+    open_app(page, "/boundaries?models=logreg,knn&voting=0&stacking=0&gridn=50&n=200")
+    wait_charts(page, 3)
+    with page.expect_download(timeout=WAIT) as info:
+        page.get_by_role("button", name="Export all figures (zip)").click()
+    with zipfile.ZipFile(Path(info.value.path())) as zf:
+        html = sorted(n for n in zf.namelist() if n.endswith(".html"))
+        assert len(html) == 3  # two tiles and the disagreement map
+        assert all(b"plotly" in zf.read(n) for n in html)
+        if image_export_problem() is None:
+            assert all(zf.read(n.replace(".html", ".png"))[:4] == b"\x89PNG" for n in html)

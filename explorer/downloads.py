@@ -30,7 +30,8 @@ def figure_buttons(
     key: str,
     table: Callable[[], pd.DataFrame] | None = None,
 ) -> None:
-    """HTML, PNG and SVG of `fig` (and the CSV behind it when `table` is given), side by side.
+    """HTML, PNG and SVG of `fig` and the data behind it as CSV (`table`, or else what the figure
+    draws), side by side.
     `fig` may be a function that builds the figure: it then runs only when a button is clicked."""
     problem = export.image_export_problem()
     build = fig if callable(fig) else lambda: fig
@@ -40,8 +41,9 @@ def figure_buttons(
     makers += [(f, lambda f=f: export.figure_image(build(), f), problem) for f in ("png", "svg")]
     if not callable(fig) and fig.frames:
         makers.append(("gif", lambda: export.figure_gif(fig), problem))
-    if table is not None:
-        makers.append(("csv", lambda: export.csv_bytes(table()), None))
+    if table is None:  # the data drawn, straight from the figure
+        table = lambda: export.figure_frame(build())  # noqa: E731
+    makers.append(("csv", lambda: export.csv_bytes(table()), None))
     for col, (fmt, make, off) in zip(st.columns(len(makers)), makers, strict=True):
         col.download_button(fmt.upper(), make, f"{name}.{fmt}", MIME[fmt], key=f"{key}_{fmt}",
                             disabled=off is not None, help=off, on_click="ignore")  # fmt: skip

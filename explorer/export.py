@@ -57,6 +57,38 @@ def figure_image(fig: go.Figure, fmt: str = "png", scale: float = 2.0) -> bytes:
             return fig.to_image(format=fmt, width=width, height=height, scale=scale)
 
 
+def figure_frame(fig: go.Figure) -> pd.DataFrame:
+    """The data drawn in a figure as one long table: a row per point (x, y and z where present) or
+    per grid cell of a heatmap / contour / surface, with the trace's name and its panel."""
+    parts = []
+    for i, trace in enumerate(fig.data):
+        name = trace.name or f"{trace.type} {i + 1}"
+        panel = getattr(trace, "xaxis", None) or getattr(trace, "scene", None) or ""
+        x, y, z = (getattr(trace, k, None) for k in ("x", "y", "z"))
+        z = None if z is None else np.asarray(z, dtype=float)
+        if z is not None and z.ndim == 2:
+            ny, nx = z.shape
+            xs = np.arange(nx) if x is None else np.asarray(x)
+            ys = np.arange(ny) if y is None else np.asarray(y)
+            if xs.ndim == 2:  # a surface with coordinate grids
+                gx, gy = xs, ys
+            else:
+                gx, gy = np.meshgrid(xs[:nx], ys[:ny])
+            cols = {"x": np.ravel(gx), "y": np.ravel(gy), "z": z.ravel()}
+        elif x is not None or y is not None:
+            cols = {k: np.asarray(v) for k, v in (("x", x), ("y", y), ("z", z)) if v is not None}
+            if len({len(v) for v in cols.values()}) != 1:
+                continue
+        else:
+            continue
+        n = len(next(iter(cols.values())))
+        parts.append(pd.DataFrame({"trace": [name] * n, "panel": [panel] * n, **cols}))
+    frame = (
+        pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["trace", "panel", "x", "y"])
+    )
+    return frame if frame["panel"].astype(bool).any() else frame.drop(columns="panel")
+
+
 def figures_zip(shown) -> bytes:
     """A zip of (name, figure, table or None) items: name.html always, name.png when the image
     exporter can run, name.csv when there is a table. Repeated names get a number."""
@@ -71,8 +103,7 @@ def figures_zip(shown) -> bytes:
             zf.writestr(f"{stem}.html", figure_html(fig))
             if images:
                 zf.writestr(f"{stem}.png", figure_image(fig, "png"))
-            if table is not None:
-                zf.writestr(f"{stem}.csv", csv_bytes(table()))
+            zf.writestr(f"{stem}.csv", csv_bytes(table() if table is not None else figure_frame(fig)))
         if not shown:
             zf.writestr("README.txt", "This page showed no figures when the zip was made.\n")
     return out.getvalue()

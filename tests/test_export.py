@@ -90,3 +90,25 @@ def test_an_animation_exports_as_a_gif_that_decodes_with_its_colours():
     assert near, "the line keeps its colour through the shared palette"
     with pytest.raises(ValueError, match="not animated"):
         export.figure_gif(go.Figure())
+
+
+def test_every_figure_gives_the_data_it_draws_as_a_table():
+    from explorer.boundary_figures import confusion_figure
+
+    d = make_dataset(DatasetConfig(name="blobs", n_samples=60, n_classes=3))
+    scatter = figures.scatter_figure(d.X, d, title="t")
+    frame = export.figure_frame(scatter)
+    assert len(frame) == 60 and set(frame["trace"]) == set(d.class_names)
+    np.testing.assert_allclose(np.sort(frame["x"].to_numpy()), np.sort(d.X[:, 0]))
+    heat = go.Figure(go.Heatmap(x=[0, 1, 2], y=[10, 20], z=[[1, 2, 3], [4, 5, 6]], name="h"))
+    cells = export.figure_frame(heat)
+    assert cells[["x", "y", "z"]].values.tolist() == [
+        [0, 10, 1],
+        [1, 10, 2],
+        [2, 10, 3],
+        [0, 20, 4],
+        [1, 20, 5],
+        [2, 20, 6],
+    ]
+    conf = export.figure_frame(confusion_figure([np.eye(2, dtype=int)] * 2, ["a", "b"], ["p", "q"]))
+    assert len(conf) == 8 and set(conf["panel"]) == {"x", "x2"}

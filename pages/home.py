@@ -14,6 +14,9 @@ st.markdown(
     "live, how every hidden layer bends the data (and the plane it lives in) until the classes "
     "come apart. **Decision boundaries** fits SVMs, trees, boosting, networks and their ensembles "
     "on the same data and shows, side by side, where each draws its line and where they disagree. "
+    "**Optimizer paths** races gradient descent, SGD, momentum, Adam and others from one start point, "
+    "on test functions, on the exact loss of linear and logistic regression, and on a slice of a real "
+    "network's loss landscape. "
     "The **Manifold inspector** lays a dataset's manifold out with PCA, Isomap, LLE, "
     "spectral embedding, MDS, t-SNE or UMAP side by side, and scores how faithful each picture is. "
     "Use generated data, scikit-learn's bundled sets, the sample CSVs or **your own file**."
@@ -25,6 +28,15 @@ for i, sc in enumerate(SCENARIOS):
     with cols[i % 2].container(border=True):
         st.page_link(page(sc.page), label=sc.title, icon=":material/play_circle:", query_params=sc.query)
         st.caption(sc.notice)
+
+st.subheader("In class")
+st.markdown(
+    "Every control lives in the page's link: **Share this view** in the sidebar gives a link that "
+    "reopens the same data, settings and seed. **Presentation mode** enlarges text and markers for a "
+    "projector and lets you hide controls, and the link keeps that too. **Export all figures** saves "
+    "every picture of a page (HTML, PNG, and its data as CSV) in one zip, and **Python script** gives "
+    "the code that rebuilds a page's main figure."
+)
 
 st.subheader("Your own data")
 st.markdown(

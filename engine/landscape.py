@@ -26,6 +26,7 @@ row-major, bias in the last column.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -196,41 +197,46 @@ def grid_losses(
     flat = bk.index(np.asarray(y) * n + np.arange(n))  # position of each true logit in a (n_classes, n) block
     coords_b, out = bk.asarray(coords), np.empty(len(coords))
     starts = list(range(0, len(coords), step))
-    done = [0]
+    local = threading.local()  # each thread's preallocated buffers: fresh large arrays cost page faults
 
-    def run(share: list[int]) -> None:
-        H = [bk.zeros((step, o, n)) for o in sizes[1:]]  # preallocated: fresh large arrays cost page faults
-        S = [
-            [bk.zeros((step, o, n)) for _ in range(2)] if activation in SCRATCH else None for o in sizes[1:-1]
-        ]
-        for at in share:
-            c = min(step, len(coords) - at)
-            a, b = coords_b[at : at + c, 0, None, None], coords_b[at : at + c, 1, None, None]
-            h = H0
-            for i in range(n_layers):
-                (W, D, E), (w, v, e), z = Ws[i], bs[i], H[i][:c]
-                xp.matmul(W + a * D + b * E, h, out=z)  # (c, out, n)
-                z += w + a * v + b * e
-                if i < n_layers - 1:
-                    activate(bk, activation, z, *([None, None] if S[i] is None else [t[:c] for t in S[i]]))
-                h = z
-            zmax = xp.amax(h, axis=1)  # (c, n)
-            true = h.reshape(c, -1)[:, flat]  # (c, n) true-class logits
-            h -= zmax[:, None]
-            xp.exp(h, out=h)
-            out[at : at + c] = bk.to_numpy((xp.log(h.sum(axis=1)) + zmax - true).mean(axis=1))
-            done[0] += c
-            if on_progress is not None:
-                on_progress(done[0] / len(coords))
+    def chunk(at: int) -> int:
+        if not hasattr(local, "H"):
+            local.H = [bk.zeros((step, o, n)) for o in sizes[1:]]
+            local.S = [[bk.zeros((step, o, n)) for _ in range(2)] if activation in SCRATCH else None
+                       for o in sizes[1:-1]]  # fmt: skip
+        H, S = local.H, local.S
+        c = min(step, len(coords) - at)
+        a, b = coords_b[at : at + c, 0, None, None], coords_b[at : at + c, 1, None, None]
+        h = H0
+        for i in range(n_layers):
+            (W, D, E), (w, v, e), z = Ws[i], bs[i], H[i][:c]
+            xp.matmul(W + a * D + b * E, h, out=z)  # (c, out, n)
+            z += w + a * v + b * e
+            if i < n_layers - 1:
+                activate(bk, activation, z, *([None, None] if S[i] is None else [t[:c] for t in S[i]]))
+            h = z
+        zmax = xp.amax(h, axis=1)  # (c, n)
+        true = h.reshape(c, -1)[:, flat]  # (c, n) true-class logits
+        h -= zmax[:, None]
+        xp.exp(h, out=h)
+        out[at : at + c] = bk.to_numpy((xp.log(h.sum(axis=1)) + zmax - true).mean(axis=1))
+        return c
 
-    threads = THREADS if bk.device == "cpu" else 1  # NumPy releases the GIL in matmul and ufuncs
-    if threads > 1 and len(starts) > 1:
+    threads = THREADS if bk.device == "cpu" and len(starts) > 1 else 1  # NumPy releases the GIL
+    pool = None
+    if threads > 1:
         from concurrent.futures import ThreadPoolExecutor
 
-        with ThreadPoolExecutor(threads) as pool:
-            list(pool.map(run, [starts[k::threads] for k in range(threads)]))
-    else:
-        run(starts)
+        pool = ThreadPoolExecutor(threads)
+    try:
+        done = 0
+        for c in pool.map(chunk, starts) if pool else map(chunk, starts):  # progress from this thread
+            done += c
+            if on_progress is not None:
+                on_progress(done / len(coords))
+    finally:
+        if pool:
+            pool.shutdown(cancel_futures=True)
     return out
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -158,13 +159,75 @@ def device_label(requested: str) -> str:
     return state.get("auto", "checking for a GPU…")
 
 
+HEAVY_SLOTS = max(2, os.cpu_count() or 2)  # heavy computations running at once on one server
+
+
+class JobSlots:
+    """A server-wide limit on concurrent heavy computations, with counts for the reliability report."""
+
+    def __init__(self, slots: int) -> None:
+        self.slots = slots
+        self._sem = threading.BoundedSemaphore(slots)
+        self._lock = threading.Lock()
+        self.running = self.waiting = self.peak_waiting = self.queued_total = 0
+
+    @contextlib.contextmanager
+    def slot(self, on_wait: Callable[[int], None] | None = None, on_start: Callable[[], None] | None = None):
+        """Hold a slot while the body runs; when none is free, call on_wait(jobs ahead) and queue."""
+        if not self._sem.acquire(blocking=False):
+            with self._lock:
+                self.waiting += 1
+                self.queued_total += 1
+                self.peak_waiting = max(self.peak_waiting, self.waiting)
+                ahead = self.waiting
+            if on_wait is not None:
+                on_wait(ahead)
+            try:
+                self._sem.acquire()
+            finally:
+                with self._lock:
+                    self.waiting -= 1
+            if on_start is not None:
+                on_start()
+        with self._lock:
+            self.running += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self.running -= 1
+            self._sem.release()
+
+
+@st.cache_resource
+def job_slots() -> JobSlots:
+    return JobSlots(HEAVY_SLOTS)
+
+
+@contextlib.contextmanager
+def heavy_job():
+    """Run the body in one of the server's job slots, telling the user while it waits for one."""
+    note = st.empty()
+
+    def waiting(ahead: int) -> None:
+        note.info(f"Waiting: {HEAVY_SLOTS} computations are already running on this server, and "
+                  f"{ahead} {'is' if ahead == 1 else 'are'} waiting. Yours starts when one finishes.",
+                  icon=":material/hourglass_top:")  # fmt: skip
+
+    with job_slots().slot(waiting, note.empty):
+        yield
+
+
 def _stored(key: Hashable, compute: Callable[[], Any]) -> Any:
-    """The stored result under `key`, computed (outside Streamlit's caches) when missing."""
+    """The stored result under `key`, computed (outside Streamlit's caches, in a job slot) when missing."""
     store = results()
     found = store.get(key)
     if found is None:
-        found = compute()
-        store.put(key, found)
+        with heavy_job():
+            found = store.get(key)  # another session may have computed it while this one waited
+            if found is None:
+                found = compute()
+                store.put(key, found)
     return found
 
 
@@ -189,7 +252,8 @@ def boundaries(X, y, train_idx, test_idx, grid, cfgs, on_result: Callable | None
     """Fit the models (in worker processes), reusing every (data, config) fitted before."""
     from engine.boundaries import fit_all
 
-    return fit_all(X, y, train_idx, test_idx, grid, cfgs, cache=boundary_store(), on_result=on_result)
+    with heavy_job():
+        return fit_all(X, y, train_idx, test_idx, grid, cfgs, cache=boundary_store(), on_result=on_result)
 
 
 _warming = threading.Lock()

@@ -3,6 +3,7 @@ per-point loop, filter-normalised and PCA directions, seeds, validation, and CUD
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 
 import numpy as np
@@ -56,8 +57,12 @@ def test_batched_grid_equals_the_per_point_loop(data, activation):
     center = traj.weights[-1].astype(np.float64)
     d1, d2 = (filter_normalised(center, traj.sizes, rng) for _ in range(2))
     coords = rng.uniform(-1.5, 1.5, size=(37, 2))
+    seen = []
     batched = grid_losses(make_backend("cpu"), center, d1, d2, coords, traj.sizes, activation, traj.X, traj.y,
-                          max_elements=3000)  # several chunks, the last one short  # fmt: skip
+                          max_elements=3000,  # several chunks (shared by threads), the last one short
+                          on_progress=lambda f: seen.append((f, threading.get_ident())))  # fmt: skip
+    assert seen[-1][0] == 1.0 and [f for f, _ in seen] == sorted(f for f, _ in seen)
+    assert {t for _, t in seen} == {threading.get_ident()}  # progress is reported from the caller's thread
     loop = [point_loss(center + a * d1 + b * d2, traj.sizes, activation, traj.X, traj.y) for a, b in coords]
     np.testing.assert_allclose(batched, loop, atol=1e-5)
     assert np.ptp(loop) > 0.1  # the slice is not flat, so the comparison means something

@@ -318,7 +318,7 @@ def race_script(source: Source | None, surface: Any, race: Any, convergence: Any
     ]
     if convergence is not None:
         imports += ["from engine.optimizers import OPTIMIZERS, MapConfig, convergence_map",
-                    "from explorer.optimizer_figures import map_figure"]  # fmt: skip
+                    "from explorer.race_figures import map_figure"]  # fmt: skip
         body += [
             "",
             f"MAP = {literal(convergence)}",

@@ -15,6 +15,7 @@ from engine.optimizers import MapConfig
 from explorer import cache, downloads, reproduce, widgets
 from explorer import optimizer_figures as of
 from explorer import optimizer_widgets as ow
+from explorer import race_figures as rf
 from explorer.nav import page
 from explorer.scenarios import for_page
 
@@ -73,7 +74,7 @@ def race_view(setup: ow.Setup, surface, cfg) -> None:
     st.caption(f"Final loss after {cfg.steps} steps: {finals or 'every racer diverged'}.")
     examples = result.examples if surface.n_samples else None
     downloads.chart(
-        of.loss_figure(result.labels, paths.times, result.loss, examples),
+        rf.loss_figure(result.labels, paths.times, result.loss, examples),
         f"{name}_loss",
         f"{P}_loss",
         table=table,
@@ -89,7 +90,7 @@ def race_view(setup: ow.Setup, surface, cfg) -> None:
         mcfg = MapConfig(optimizer=opt, steps=cfg.steps, start=cfg.start, seed=cfg.seed)
         with st.spinner("Racing 41 x 41 settings…"):
             cmap = cache.convergence_map(skey, surface, mcfg)
-        downloads.chart(of.map_figure(cmap, ow.OPTIMIZERS[opt]), f"{name}_map", f"{P}_mapfig")
+        downloads.chart(rf.map_figure(cmap, ow.OPTIMIZERS[opt]), f"{name}_map", f"{P}_mapfig")
     source = None if setup.data is None else reproduce.source_from_key(setup.data_key, setup.data.name)
     st.download_button("Python script",
                        lambda: reproduce.race_script(source, setup.surface, cfg, mcfg if opt else None),
@@ -101,7 +102,7 @@ def clouds_view(skey: str, surface, result, cfg) -> None:
     sizes = sorted({int(b) for b in result.batch_sizes if b < surface.n_samples})[:3] or [1, 32]
     point = tuple(float(v) for v in (cfg.start or surface.start))
     clouds = [cache.gradient_cloud(skey, surface, point, min(b, surface.n_samples), cfg.seed) for b in sizes]
-    downloads.chart(of.cloud_figure(clouds, surface.axes), f"{surface.name}_gradients", f"{P}_cloud")
+    downloads.chart(rf.cloud_figure(clouds, surface.axes), f"{surface.name}_gradients", f"{P}_cloud")
     st.caption(
         "Each dot is one mini-batch's gradient at the start point; the black arrow is the gradient of all "
         "the data, their average. The spread is SGD's noise: it shrinks as the batches grow."
@@ -142,7 +143,7 @@ def landscape_view(setup: ow.Setup) -> None:
     with right:
         downloads.chart(of.surface3d_figure(terrain, paths), f"{name}_3d", f"{P}_land3d", table=table)
     curves = np.c_[land.path_loss, on_slice]
-    fig = of.loss_figure(
+    fig = rf.loss_figure(
         ("at the real weights", "on the slice, under the projected point"),
         land.epochs,
         curves,

@@ -57,6 +57,22 @@ def data_params(default: str, n_samples: int = 500, noise: float = 0.1) -> tuple
     )
 
 
+def page_start(title: str, page_key: str, prefix: str, table: Sequence[Param]) -> int:
+    """A page's title, its one-click starting points, and its state from the URL; the seed."""
+    from explorer.nav import page
+    from explorer.scenarios import for_page
+
+    st.title(title)
+    scenarios = for_page(page_key)
+    if scenarios:
+        with st.expander("Starting points"):
+            for sc in scenarios:
+                st.page_link(page(page_key), label=sc.title, icon=":material/play_circle:", query_params=sc.query)
+                st.caption(sc.notice)
+    sync_from_url(prefix, table)
+    return int(st.session_state.get("seed", 0))
+
+
 def sync_from_url(prefix: str, table: Sequence[Param]) -> None:
     """Seed the page's widget state from the URL, or from what the page last wrote there.
 

@@ -14,8 +14,6 @@ from engine.boundaries import confusion, disagreement, overruled
 from explorer import boundary_figures as bf
 from explorer import boundary_widgets as bw
 from explorer import cache, downloads, export, reproduce, widgets
-from explorer.nav import page
-from explorer.scenarios import for_page
 
 P = "db"
 TABLE = bw.params()
@@ -82,13 +80,7 @@ def maps(arena, cfgs, results) -> None:
                 downloads.chart(fig, f"{arena.data.name}_overruled", f"{P}_overruled")
 
 
-st.title("Decision boundaries")
-with st.expander("Starting points"):
-    for sc in for_page("boundaries"):
-        st.page_link(page("boundaries"), label=sc.title, icon=":material/play_circle:", query_params=sc.query)
-        st.caption(sc.notice)
-seed = int(st.session_state.get("seed", 0))
-widgets.sync_from_url(P, TABLE)
+seed = widgets.page_start("Decision boundaries", "boundaries", P, TABLE)
 cache.warm_boundary_workers()
 try:
     loaded = widgets.data_source(P, seed)

@@ -17,8 +17,6 @@ from engine.networks import Snapshot, TrainConfig, TrainResult
 from explorer import cache, downloads, export, network_widgets, reproduce, widgets
 from explorer import network_figures as nf
 from explorer.layer_views import input_activations, layer_names, panels_at, result_panels
-from explorer.nav import page
-from explorer.scenarios import for_page
 
 P = "lm"
 FRAME_SECONDS = 0.25  # at most four live frames a second, so the browser keeps up
@@ -138,13 +136,7 @@ def exports(data: Dataset, result: TrainResult, fig) -> None:
     st.caption("The layer animation's HTML export (under its Export button) plays offline in any browser.")
 
 
-st.title("Layer manifolds")
-with st.expander("Starting points"):
-    for sc in for_page("layers"):
-        st.page_link(page("layers"), label=sc.title, icon=":material/play_circle:", query_params=sc.query)
-        st.caption(sc.notice)
-seed = int(st.session_state.get("seed", 0))
-widgets.sync_from_url(P, TABLE)
+seed = widgets.page_start("Layer manifolds", "layers", P, TABLE)
 try:
     loaded = widgets.data_source(P, seed)
     cfg = network_widgets.train_controls(P, seed, st.session_state.get("device", "auto"))

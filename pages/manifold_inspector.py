@@ -81,9 +81,7 @@ def show_tile(tile: Tile, data: Dataset, selected: list[int]) -> None:
         st.caption(f"ⓘ {note}")
 
 
-st.title("Manifold inspector")
-seed = int(st.session_state.get("seed", 0))
-widgets.sync_from_url(P, TABLE)
+seed = widgets.page_start("Manifold inspector", "inspector", P, TABLE)
 try:
     loaded = widgets.data_source(P, seed)
 except ValueError as exc:

@@ -16,8 +16,6 @@ from explorer import cache, downloads, reproduce, widgets
 from explorer import optimizer_figures as of
 from explorer import optimizer_widgets as ow
 from explorer import race_figures as rf
-from explorer.nav import page
-from explorer.scenarios import for_page
 
 P = "op"
 TABLE = ow.params()
@@ -159,13 +157,7 @@ def landscape_view(setup: ow.Setup) -> None:
                        help=reproduce.HELP)  # fmt: skip
 
 
-st.title("Optimizer paths")
-with st.expander("Starting points"):
-    for sc in for_page("optimizers"):
-        st.page_link(page("optimizers"), label=sc.title, icon=":material/play_circle:", query_params=sc.query)
-        st.caption(sc.notice)
-seed = int(st.session_state.get("seed", 0))
-widgets.sync_from_url(P, TABLE)
+seed = widgets.page_start("Optimizer paths", "optimizers", P, TABLE)
 setup = surface = cfg = None
 try:
     setup = ow.surface_controls(P, seed, st.session_state.get("device", "auto"))

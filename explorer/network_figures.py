@@ -156,38 +156,8 @@ def _animate(fig: go.Figure, data: Dataset, panels: Sequence[Panel], epochs: np.
         )
         for t, e in enumerate(epochs)
     ]
-    play = {"frame": {"duration": 120, "redraw": True}, "transition": {"duration": 0}, "fromcurrent": True}
-    still = {"frame": {"duration": 0, "redraw": True}, "mode": "immediate", "transition": {"duration": 0}}
-    fig.update_layout(
-        updatemenus=[
-            {
-                "type": "buttons",
-                "direction": "left",
-                "x": 0,
-                "y": -0.2,
-                "xanchor": "left",
-                "showactive": False,
-                "buttons": [
-                    {"label": "▶ Play", "method": "animate", "args": [None, play]},
-                    {"label": "Pause", "method": "animate", "args": [[None], still]},
-                    {"label": "Reset", "method": "animate", "args": [[str(int(epochs[0]))], still]},
-                ],
-            }
-        ],
-        sliders=[
-            {
-                "x": 0.22,
-                "y": -0.16,
-                "len": 0.78,
-                "currentvalue": {"prefix": "epoch "},
-                "active": len(epochs) - 1,
-                "steps": [
-                    {"label": str(int(e)), "method": "animate", "args": [[str(int(e))], still]}
-                    for e in epochs
-                ],
-            }
-        ],
-    )
+    names = [str(int(e)) for e in epochs]
+    fig.update_layout(**theme.play_controls(names, names, "epoch", 120, redraw=True, y=-0.12))
 
 
 def _class_scale(n_classes: int) -> list[list]:

@@ -8,7 +8,6 @@ gradient clouds and the convergence map are in `explorer.race_figures`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -240,48 +239,11 @@ def paths_figure(terrain: Terrain, paths: PathSet, clickable: bool = False, heig
         )
         for f in frames
     ]
-    _controls(fig, [int(paths.times[f]) for f in frames], [str(int(f)) for f in frames], paths.time_name)
-    return fig
-
-
-def _controls(fig: go.Figure, labels: Sequence[int], names: Sequence[str], prefix: str) -> None:
-    """Play / Pause / Reset buttons and a slider over the frames; the figure opens on the last."""
-    play = {"frame": {"duration": 90, "redraw": False}, "transition": {"duration": 0}, "fromcurrent": True}
-    still = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate", "transition": {"duration": 0}}
+    names, labels = [str(int(f)) for f in frames], [str(int(paths.times[f])) for f in frames]
     fig.update_layout(
-        updatemenus=[
-            {
-                "type": "buttons",
-                "direction": "left",
-                "x": 0,
-                "y": -0.1,
-                "xanchor": "left",
-                "yanchor": "top",
-                "showactive": False,
-                "pad": {"t": 30},
-                "buttons": [
-                    {"label": "▶ Play", "method": "animate", "args": [None, play]},
-                    {"label": "Pause", "method": "animate", "args": [[None], still]},
-                    {"label": "Reset", "method": "animate", "args": [[names[0]], still]},
-                ],
-            }
-        ],
-        sliders=[
-            {
-                "x": 0.24,
-                "y": -0.1,
-                "len": 0.76,
-                "yanchor": "top",
-                "currentvalue": {"prefix": f"{prefix} ", "xanchor": "right"},
-                "active": len(names) - 1,
-                "steps": [
-                    {"label": str(lab), "method": "animate", "args": [[n], still]}
-                    for lab, n in zip(labels, names, strict=True)
-                ],
-            }
-        ],
-        margin={"b": 120},
+        **theme.play_controls(names, labels, paths.time_name, 90, redraw=False), margin={"b": 120}
     )
+    return fig
 
 
 def surface3d_figure(terrain: Terrain, paths: PathSet, height: int = 560) -> go.Figure:

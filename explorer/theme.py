@@ -56,3 +56,29 @@ def base_layout(title: str = "", height: int = 460) -> dict:
     if layout["font"]["color"] is None:
         del layout["font"]["color"]
     return layout
+
+
+def play_controls(
+    names: list[str], labels: list[str], prefix: str, frame_ms: int, redraw: bool, y: float = -0.1
+) -> dict:
+    """Layout for an animation: Play / Pause / Reset buttons and a slider over the frames `names`
+    (shown as `labels`), opening on the last frame. Pass to `fig.update_layout(**...)`."""
+    play = {
+        "frame": {"duration": frame_ms, "redraw": redraw},
+        "transition": {"duration": 0},
+        "fromcurrent": True,
+    }
+    still = {"frame": {"duration": 0, "redraw": redraw}, "mode": "immediate", "transition": {"duration": 0}}
+    buttons = [
+        {"label": "▶ Play", "method": "animate", "args": [None, play]},
+        {"label": "Pause", "method": "animate", "args": [[None], still]},
+        {"label": "Reset", "method": "animate", "args": [[names[0]], still]},
+    ]
+    return {
+        "updatemenus": [{"type": "buttons", "direction": "left", "x": 0, "y": y, "xanchor": "left", "yanchor": "top",
+                         "showactive": False, "pad": {"t": 30}, "buttons": buttons}],
+        "sliders": [{"x": 0.24, "y": y, "len": 0.76, "yanchor": "top", "active": len(names) - 1,
+                     "currentvalue": {"prefix": f"{prefix} ", "xanchor": "right"},
+                     "steps": [{"label": lab, "method": "animate", "args": [[n], still]}
+                               for lab, n in zip(labels, names, strict=True)]}],
+    }  # fmt: skip

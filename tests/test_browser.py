@@ -36,7 +36,7 @@ def wait_charts(page: Page, n: int) -> None:
 
 def download(page: Page, chart: int, fmt: str) -> bytes:
     """Open the Export popover under the chart-th figure and download one format."""
-    page.get_by_role("button", name="Export").nth(chart).click()
+    page.get_by_role("button", name="Export", exact=True).nth(chart).click()
     popover = page.locator("[data-testid='stPopoverBody']").last
     with page.expect_download(timeout=WAIT) as info:
         popover.get_by_role("button", name=fmt, exact=True).click()

@@ -224,8 +224,10 @@ def fit_boundary(X, y, train_idx, test_idx, grid, cfg: ModelConfig) -> BoundaryR
     yt = y[test_idx]
     test_acc = float(accuracy_score(yt, test_pred)) if len(yt) else float("nan")
     f1 = float(f1_score(yt, test_pred, average="macro")) if len(yt) else float("nan")
+    gp = gp.astype(np.int16) if np.issubdtype(gp.dtype, np.integer) and np.abs(gp).max() < 2**15 else gp
+    conf = np.clip(gc, 0.0, 1.0).astype(np.float32)  # both kept for every cached model: keep them small
     return BoundaryResult(
-        cfg.name, label, gp, np.clip(gc, 0.0, 1.0), train_acc, test_acc, f1, auc, t1 - t0, t2 - t1, test_pred
+        cfg.name, label, gp, conf, train_acc, test_acc, f1, auc, t1 - t0, t2 - t1, test_pred
     )
 
 
@@ -264,10 +266,15 @@ def fit_all(
         results = _parallel(min(n_jobs, len(todo)), "generator_unordered")(
             delayed(_fit_one)(X, y, train_idx, test_idx, grid, c) for c in todo
         )
-        for done, (c, r) in enumerate(results, 1):
-            cache[(data, c)] = found[c] = r
-            if on_result is not None:
-                on_result(r, done, len(todo))
+        try:
+            for done, (c, r) in enumerate(results, 1):
+                cache[(data, c)] = found[c] = r
+                if on_result is not None:
+                    on_result(r, done, len(todo))
+        except BaseException:  # e.g. the caller was interrupted: abandoning the generator would
+            for c, r in results:  # shut the workers every session shares down, so finish and keep
+                cache[(data, c)] = r
+            raise
     return [found[c] for c in cfgs]
 
 
@@ -299,7 +306,7 @@ def _parallel(n_jobs: int, return_as: str = "list"):
     from joblib import Parallel, parallel_config
 
     with parallel_config(backend=BACKEND, idle_worker_timeout=IDLE_WORKER_S):
-        return Parallel(n_jobs=n_jobs, return_as=return_as)
+        return Parallel(n_jobs=n_jobs, return_as=return_as, max_nbytes=None)  # no memmapped temporary files
 
 
 _COST = {

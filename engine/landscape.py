@@ -200,6 +200,10 @@ def grid_losses(
     local = threading.local()  # each thread's preallocated buffers: fresh large arrays cost page faults
 
     def chunk(at: int) -> int:
+        with np.errstate(all="ignore"):  # per thread: the caller's setting does not reach worker threads
+            return _chunk(at)
+
+    def _chunk(at: int) -> int:
         if not hasattr(local, "H"):
             local.H = [bk.zeros((step, o, n)) for o in sizes[1:]]
             local.S = [[bk.zeros((step, o, n)) for _ in range(2)] if activation in SCRATCH else None

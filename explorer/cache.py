@@ -173,25 +173,29 @@ class JobSlots:
 
     @contextlib.contextmanager
     def slot(self, on_wait: Callable[[int], None] | None = None, on_start: Callable[[], None] | None = None):
-        """Hold a slot while the body runs; when none is free, call on_wait(jobs ahead) and queue."""
+        """Hold a slot while the body runs; when none is free, call on_wait(jobs ahead), queue, and
+        call on_start once a slot is ours. Either callback may raise (a Streamlit rerun does): the
+        counts and the slot are still put right."""
+        waited = False
         if not self._sem.acquire(blocking=False):
             with self._lock:
                 self.waiting += 1
                 self.queued_total += 1
                 self.peak_waiting = max(self.peak_waiting, self.waiting)
                 ahead = self.waiting
-            if on_wait is not None:
-                on_wait(ahead)
             try:
+                if on_wait is not None:
+                    on_wait(ahead)
                 self._sem.acquire()
             finally:
                 with self._lock:
                     self.waiting -= 1
-            if on_start is not None:
-                on_start()
+            waited = True
         with self._lock:
             self.running += 1
         try:
+            if waited and on_start is not None:
+                on_start()
             yield
         finally:
             with self._lock:
@@ -239,7 +243,7 @@ def arena(data_key: str, _data: Dataset, cfg: Any) -> Any:
     return build(_data, cfg)
 
 
-BOUNDARY_ENTRIES = 256  # fitted models (about 0.4 MB each on a 150 x 150 grid)
+BOUNDARY_ENTRIES = 256  # fitted models (about 0.14 MB each on a 150 x 150 grid, 0.5 MB on 300 x 300)
 
 
 @st.cache_resource
@@ -250,10 +254,16 @@ def boundary_store() -> ResultStore:
 
 def boundaries(X, y, train_idx, test_idx, grid, cfgs, on_result: Callable | None = None) -> list:
     """Fit the models (in worker processes), reusing every (data, config) fitted before."""
-    from engine.boundaries import fit_all
+    from engine.boundaries import fingerprint, fit_all
 
+    store = boundary_store()
+    data = fingerprint(
+        np.asarray(X, dtype=float), np.asarray(y), train_idx, np.asarray(grid, dtype=float), test_idx
+    )
+    if all(store.get((data, c)) is not None for c in cfgs):  # nothing to fit: no job slot needed
+        return fit_all(X, y, train_idx, test_idx, grid, cfgs, cache=store)
     with heavy_job():
-        return fit_all(X, y, train_idx, test_idx, grid, cfgs, cache=boundary_store(), on_result=on_result)
+        return fit_all(X, y, train_idx, test_idx, grid, cfgs, cache=store, on_result=on_result)
 
 
 _warming = threading.Lock()

@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from explorer import export
+from explorer import export, theme
 
 MIME = {
     "html": "text/html",
@@ -34,7 +34,14 @@ def figure_buttons(
     draws), side by side.
     `fig` may be a function that builds the figure: it then runs only when a button is clicked."""
     problem = export.image_export_problem()
-    build = fig if callable(fig) else lambda: fig
+    if callable(fig):  # built later, in another thread: carry this run's presentation setting there
+        on, make = theme.presenting(), fig
+
+        def build() -> go.Figure:
+            theme.presenting(on)
+            return make()
+    else:
+        build = lambda: fig  # noqa: E731
     makers: list[tuple[str, Callable[[], bytes], str | None]] = [
         ("html", lambda: export.figure_html(build()), None)
     ]

@@ -102,7 +102,10 @@ def figures_zip(shown) -> bytes:
             stem = name if seen[name] == 1 else f"{name}_{seen[name]}"
             zf.writestr(f"{stem}.html", figure_html(fig))
             if images:
-                zf.writestr(f"{stem}.png", figure_image(fig, "png"))
+                try:
+                    zf.writestr(f"{stem}.png", figure_image(fig, "png"))
+                except Exception as exc:  # noqa: BLE001 - one image failing must not lose the others
+                    zf.writestr(f"{stem}.png.txt", f"This figure could not be drawn as PNG: {exc}\n")
             zf.writestr(f"{stem}.csv", csv_bytes(table() if table is not None else figure_frame(fig)))
         if not shown:
             zf.writestr("README.txt", "This page showed no figures when the zip was made.\n")

@@ -31,7 +31,7 @@ GLOBAL = (
     Param("present", False),
 )
 HIDE = Param("hide", ())  # presentation mode: widget keys hidden from students (every page's table has it)
-SAFE_KEY = re.compile(r"^[a-z][a-z0-9_]{0,60}$")  # what a hidden key may look like before it reaches CSS
+SAFE_KEY = re.compile(r"^[a-z][A-Za-z0-9_]{0,60}$")  # what a hidden key may look like before it reaches CSS
 
 
 def source_choices() -> dict[str, str]:
@@ -133,7 +133,8 @@ def presentation_controls(prefix: str, table: Sequence[Param]) -> None:
         "Hide these controls", options, key=key, format_func=_without_prefix,
         help="For a class: the link keeps the choice, so students see only what you left.",
     )  # fmt: skip
-    rules = " ".join(f".st-key-{k} {{display: none !important;}}" for k in hidden if SAFE_KEY.match(k))
+    safe = [k for k in hidden if SAFE_KEY.match(k)]  # a control drawn under its own key, or as `<key>_w`
+    rules = " ".join(f".st-key-{k}, .st-key-{k}_w {{display: none !important;}}" for k in safe)
     if rules:
         st.html(f"<style>{rules}</style>")
 

@@ -188,3 +188,19 @@ def test_import_does_not_load_sklearn():
         ).stdout.strip()
         == "False"
     )
+
+
+def test_an_interrupted_fit_still_finishes_and_keeps_every_model(moons):
+    cfgs = [ModelConfig("knn", (("n_neighbors", k),)) for k in (3, 5, 7, 9)]
+    cache, seen = {}, []
+
+    def stop(result, done, total):
+        seen.append(result.name)
+        raise KeyboardInterrupt  # a Streamlit rerun interrupting the page's progress bar
+
+    with pytest.raises(KeyboardInterrupt):
+        fit_all(*moons, cfgs, n_jobs=2, cache=cache, on_result=stop)
+    assert len(seen) == 1 and len(cache) == 4  # the rest were collected, not abandoned
+    again = fit_all(*moons, cfgs, n_jobs=2, cache=cache)
+    assert [r.error for r in again] == [None] * 4
+    assert again[0].grid_pred.dtype == np.int16 and again[0].grid_conf.dtype == np.float32

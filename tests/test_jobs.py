@@ -42,3 +42,60 @@ def test_a_failing_job_gives_its_slot_back():
         pass
     with slots.slot(on_wait=lambda ahead: (_ for _ in ()).throw(AssertionError("should not wait"))):
         assert slots.running == 1
+
+
+def test_an_interrupted_wait_or_start_leaves_the_slots_and_counts_right():
+    slots = JobSlots(1)
+    gate, inside = threading.Event(), threading.Event()
+
+    def holder() -> None:
+        with slots.slot():
+            inside.set()
+            gate.wait(5)
+
+    t = threading.Thread(target=holder)
+    t.start()
+    inside.wait(5)
+
+    def rerun(*_):
+        raise KeyboardInterrupt  # what a Streamlit rerun looks like to this code: an exception from a callback
+
+    try:  # interrupted while told it waits
+        with slots.slot(on_wait=rerun):
+            raise AssertionError("the body must not run")
+    except KeyboardInterrupt:
+        pass
+    assert slots.waiting == 0 and slots.running == 1  # only the holder
+    threading.Timer(0.2, gate.set).start()  # the holder finishes while the next one waits
+    try:  # interrupted just as its turn comes
+        with slots.slot(on_start=rerun):
+            raise AssertionError("the body must not run")
+    except KeyboardInterrupt:
+        pass
+    t.join(5)
+    assert slots.waiting == 0 and slots.running == 0
+    with slots.slot(on_wait=lambda ahead: (_ for _ in ()).throw(AssertionError("a slot must be free"))):
+        assert slots.running == 1
+
+
+def test_a_comparison_with_every_model_stored_needs_no_slot():
+    from engine.arena import ArenaConfig, arena
+    from engine.boundaries import ModelConfig
+    from engine.datasets import DatasetConfig, make_dataset
+    from explorer import cache
+
+    a = arena(make_dataset(DatasetConfig("moons", 100)), ArenaConfig(grid_size=10))
+    args = (a.data.X, a.data.y, a.train, a.test, a.grid, [ModelConfig("logreg")])
+    first = cache.boundaries(*args)
+    slots = cache.job_slots()
+    for _ in range(slots.slots):  # a server whose every slot is busy
+        slots._sem.acquire()
+    try:
+        done = []
+        worker = threading.Thread(target=lambda: done.append(cache.boundaries(*args)))
+        worker.start()
+        worker.join(5)
+        assert done and done[0][0] is first[0]
+    finally:
+        for _ in range(slots.slots):
+            slots._sem.release()

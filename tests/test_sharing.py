@@ -74,10 +74,11 @@ def test_presentation_mode_enlarges_figures_and_hides_chosen_controls():
         big["font"]["size"] > normal["font"]["size"]
         and big["template"]["layout"] != normal["template"]["layout"]
     )
-    at.sidebar.multiselect(key="db_hide").set_value(["db_models", "db_noise"]).run()
+    at.sidebar.multiselect(key="db_hide").set_value(["db_models", "db_logreg_C"]).run()
     css = " ".join(h.proto.body for h in at.get("html"))
-    assert ".st-key-db_models {display: none !important;}" in css and ".st-key-db_noise" in css
-    assert "present=1" in at.sidebar.code[0].value and "hide=db_models%2Cdb_noise" in at.sidebar.code[0].value
+    assert ".st-key-db_models, .st-key-db_models_w {display: none !important;}" in css
+    assert ".st-key-db_logreg_C_w" in css  # a model setting, drawn in its tile under its own key
+    assert "present=1" in at.sidebar.code[0].value and "hide=db_models%2Cdb_logreg_C" in at.sidebar.code[0].value
 
 
 def test_hidden_keys_from_a_link_never_reach_the_page_as_css():

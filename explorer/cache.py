@@ -159,6 +159,7 @@ def device_label(requested: str) -> str:
     return state.get("auto", "checking for a GPU…")
 
 
+WAIT_CHECK_S = 0.5
 HEAVY_SLOTS = max(2, os.cpu_count() or 2)  # heavy computations running at once on one server
 
 
@@ -173,9 +174,10 @@ class JobSlots:
 
     @contextlib.contextmanager
     def slot(self, on_wait: Callable[[int], None] | None = None, on_start: Callable[[], None] | None = None):
-        """Hold a slot while the body runs; when none is free, call on_wait(jobs ahead), queue, and
-        call on_start once a slot is ours. Either callback may raise (a Streamlit rerun does): the
-        counts and the slot are still put right."""
+        """Hold a slot while the body runs; when none is free, call on_wait(jobs waiting) and again
+        every WAIT_CHECK_S while queued, and on_start once a slot is ours. Either callback may raise
+        (a Streamlit call in a stopped run does): the run then leaves the queue, and the counts and
+        the slot are put right."""
         waited = False
         if not self._sem.acquire(blocking=False):
             with self._lock:
@@ -186,7 +188,9 @@ class JobSlots:
             try:
                 if on_wait is not None:
                     on_wait(ahead)
-                self._sem.acquire()
+                while not self._sem.acquire(timeout=WAIT_CHECK_S):
+                    if on_wait is not None:  # refreshes the count; a stopped run leaves the queue here
+                        on_wait(self.waiting)
             finally:
                 with self._lock:
                     self.waiting -= 1

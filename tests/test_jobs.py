@@ -12,7 +12,11 @@ def test_no_more_than_the_slots_run_and_the_rest_wait_and_are_told():
     gate = threading.Event()
 
     def job(i: int) -> None:
-        with slots.slot(on_wait=lambda ahead: told.append((i, ahead)), on_start=lambda: started.append(i)):
+        def first_wait(ahead: int) -> None:  # called again while queued: keep the first count
+            if all(j != i for j, _ in told):
+                told.append((i, ahead))
+
+        with slots.slot(on_wait=first_wait, on_start=lambda: started.append(i)):
             peak[0] = max(peak[0], slots.running)
             gate.wait(5)
 
@@ -99,3 +103,33 @@ def test_a_comparison_with_every_model_stored_needs_no_slot():
     finally:
         for _ in range(slots.slots):
             slots._sem.release()
+
+
+def test_a_stopped_run_leaves_the_queue_while_it_waits():
+    slots = JobSlots(1)
+    gate, inside = threading.Event(), threading.Event()
+
+    def holder() -> None:
+        with slots.slot():
+            inside.set()
+            gate.wait(10)
+
+    t = threading.Thread(target=holder)
+    t.start()
+    inside.wait(5)
+    calls = []
+
+    def stopped_later(ahead: int) -> None:  # the page's note: a stopped run raises on its next update
+        calls.append(ahead)
+        if len(calls) > 1:
+            raise KeyboardInterrupt
+
+    start = time.monotonic()
+    try:
+        with slots.slot(on_wait=stopped_later):
+            raise AssertionError("the body must not run")
+    except KeyboardInterrupt:
+        pass
+    assert time.monotonic() - start < 3 and slots.waiting == 0 and slots.running == 1
+    gate.set()
+    t.join(5)

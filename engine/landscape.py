@@ -35,7 +35,7 @@ import numpy as np
 
 from engine.datasets import Dataset
 from engine.device import resolve_device
-from engine.networks import TrainConfig, _check_config, _prepare, forward
+from engine.networks import TrainConfig, check_config, forward, prepare
 from engine.ops import Backend, Optimizer, activate, make_backend
 from engine.training import Loop, Network, init_weights
 
@@ -94,13 +94,13 @@ def record_trajectory(
     TrainResult keeps only the last weights, so this runs the kernel's own loop (engine.training.Loop)
     with a snapshot callback that copies them. No input grid is carried (it does not affect training).
     """
-    _check_config(cfg)
+    check_config(cfg)
     cfg = replace(cfg, grid_size=0)
     device = resolve_device(cfg.device)
     rng_split, rng_init, rng_batches = (
         np.random.default_rng(s) for s in np.random.SeedSequence(cfg.seed).spawn(3)
     )
-    d, _, _, _ = _prepare(data, cfg, rng_split)
+    d, _, _, _ = prepare(data, cfg, rng_split)
     bk = make_backend(device)
     sizes = [d.X.shape[0], *cfg.hidden, d.n_classes]
     net = Network(bk, sizes, cfg.activation, init_weights(sizes, cfg.activation, rng_init))

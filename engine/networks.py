@@ -99,11 +99,11 @@ def train(
     was recorded up to the last good snapshot (its `weights` are those of `epochs[-1]`).
     """
     start = time.perf_counter()
-    _check_config(cfg)
+    check_config(cfg)
     device = resolve_device(cfg.device)
     seeds = np.random.SeedSequence(cfg.seed).spawn(3)
     rng_split, rng_init, rng_batches = (np.random.default_rng(s) for s in seeds)
-    d, mean, scale, grid = _prepare(data, cfg, rng_split)
+    d, mean, scale, grid = prepare(data, cfg, rng_split)
     _check_memory(d, cfg)
     bk = make_backend(device)
     sizes = [d.X.shape[0], *cfg.hidden, d.n_classes]
@@ -150,7 +150,7 @@ def _snapshot(loop: Loop, k: int) -> Snapshot:
     )
 
 
-def _check_config(cfg: TrainConfig) -> None:
+def check_config(cfg: TrainConfig) -> None:
     for name in ("epochs", "snapshot_every", "batch_size", "grid_size", "seed"):
         value = getattr(cfg, name)
         if not isinstance(value, int | np.integer) or isinstance(value, bool):
@@ -192,7 +192,7 @@ def _check_config(cfg: TrainConfig) -> None:
         raise ValueError(f"The seed must be a whole number from 0 to 2**32 - 1; got {cfg.seed}.")
 
 
-def _prepare(
+def prepare(
     data: Dataset, cfg: TrainConfig, rng: np.random.Generator
 ) -> tuple[Prepared, np.ndarray, np.ndarray, np.ndarray | None]:
     """Split, standardise and lay out the data; also (mean, scale) and the grid in input units."""

@@ -3,24 +3,27 @@
 `embed(X, EmbedConfig(...))` runs PCA, kernel PCA, Isomap, LLE, spectral embedding, MDS, t-SNE or
 UMAP and returns an `Embedding`: coordinates, the rows used, and notes on what was sampled and why.
 Methods whose memory grows with the square of the rows embed a seeded sample beyond `row_limit`.
-scikit-learn's estimators and umap-learn are imported inside the functions that use them, so
+UMAP is `engine.fast_umap` (PyTorch, no JIT compile, on the GPU when there is one) and t-SNE is
+openTSNE (`engine.tsne`); both stream intermediate layouts to `on_layout`. umap-learn stays as the
+reference method "umap_learn". Libraries are imported inside the functions that use them, so
 importing this module stays cheap. Quality scores live in `engine.quality`.
 """
 
 from __future__ import annotations
 
 import math
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import psutil
 
+from engine.estimators import estimator as _estimator
+from engine.estimators import global_rng_pinned as _global_rng_pinned
+
 Progress = Callable[[float, str], None]  # (fraction in [0, 1], message)
+Layout = Callable[[float, np.ndarray, np.ndarray], None]  # (fraction, coords (n_used, dims), index (n_used,))
 Fit = tuple[np.ndarray, np.ndarray | None, tuple[str, ...]]  # coords, variance ratio, notes
 
 
@@ -56,13 +59,20 @@ METHODS: dict[str, MethodSpec] = {
     "umap": MethodSpec(
         "UMAP", ("n_neighbors", "min_dist"), 100_000, "Lays out a fuzzy neighbour graph, local first."
     ),
+    "umap_learn": MethodSpec(
+        "UMAP (umap-learn)",
+        ("n_neighbors", "min_dist"),
+        100_000,
+        "The reference UMAP; compiles its code on first use, which takes half a minute.",
+    ),
 }
 
 KERNELS: tuple[str, ...] = ("rbf", "poly", "sigmoid", "cosine")
 LLE_METHODS: tuple[str, ...] = ("standard", "modified", "hessian", "ltsa")
-GRAPH_METHODS = ("isomap", "lle", "spectral", "umap")  # the methods that read n_neighbors
+GRAPH_METHODS = ("isomap", "lle", "spectral", "umap", "umap_learn")  # the methods that read n_neighbors
 MEMORY_SHARE = 0.25  # share of the free memory the dense matrices may take
 _MATRICES = {"kernel_pca": 3, "isomap": 4, "lle": 3, "spectral": 1, "mds": 6}  # dense n x n held
+STREAMING = ("umap", "tsne")  # methods that optimise a layout and stream it (engine.streaming)
 _DENSE_ROWS = 2_500  # LLE falls back to the dense eigen-solver up to this many rows
 _ADVICE = {
     "pca": "Try turning feature scaling on or off.",
@@ -73,6 +83,7 @@ _ADVICE = {
     "mds": "Try turning feature scaling on, or fewer rows.",
     "tsne": "Try another perplexity.",
     "umap": "Try a larger n_neighbors.",
+    "umap_learn": "Try a larger n_neighbors.",
 }
 
 
@@ -90,6 +101,7 @@ class EmbedConfig:
     gamma: float = 0.0  # kernel_pca; 0 means 1 / n_features
     lle_method: str = "standard"  # lle: one of LLE_METHODS
     seed: int = 0
+    device: str = "auto"  # umap, tsne: "auto" (a GPU when present), "cpu", "cuda" or "mps"
 
 
 @dataclass(frozen=True)
@@ -141,13 +153,17 @@ def standardize(X: np.ndarray) -> np.ndarray:
     return out
 
 
-def embed(X: np.ndarray, cfg: EmbedConfig, on_progress: Progress | None = None) -> Embedding:
+def embed(
+    X: np.ndarray, cfg: EmbedConfig, on_progress: Progress | None = None, on_layout: Layout | None = None
+) -> Embedding:
     """Embed the rows of `X` in `cfg.n_components` dimensions with `cfg.method`.
 
     With `cfg.scale`, all of X is standardised first (as `standardize(X)`), then rows are sampled:
     score the result against `standardize(X)[emb.index]`. Beyond `row_limit(cfg.method)` rows a
-    seeded sample (numpy default_rng(cfg.seed)) is embedded and a note says so. Raises ValueError
-    with a sentence to act on for bad settings, bad data, or a failure of the underlying library.
+    seeded sample (numpy default_rng(cfg.seed)) is embedded and a note says so. UMAP and t-SNE
+    call `on_layout(fraction, coords, index)` with their layout while they optimise (a PCA preview
+    first). Raises ValueError with a sentence to act on for bad settings, bad data, or a failure
+    of the underlying library.
     """
     start = time.perf_counter()
     report = on_progress or (lambda fraction, message: None)
@@ -159,9 +175,16 @@ def embed(X: np.ndarray, cfg: EmbedConfig, on_progress: Progress | None = None) 
     _check_data(Xs, cfg)
     if cfg.method in ("isomap", "lle", "spectral"):
         notes += _graph_notes(Xs, cfg)
-    verb = "optimising layout" if cfg.method in ("tsne", "umap") else "computing"
+    verb = "optimising layout" if cfg.method in STREAMING else "computing"
     report(0.1, f"{spec.label}: {verb} for {Xs.shape[0]:,} rows")
-    coords, ratio, fit_notes = _fit(Xs, cfg)
+    layout = None
+    if on_layout is not None:
+
+        def layout(fraction: float, coords: np.ndarray) -> None:
+            report(0.1 + 0.9 * fraction, f"{spec.label}: {verb} for {Xs.shape[0]:,} rows, {fraction:.0%}")
+            on_layout(fraction, coords, index)
+
+    coords, ratio, fit_notes = _fit(Xs, cfg, layout)
     seconds = time.perf_counter() - start
     report(1.0, f"{spec.label} done in {seconds:.1f} s")
     return Embedding(coords, index, cfg.method, ratio, notes + fit_notes, seconds)
@@ -177,7 +200,7 @@ def _check_config(cfg: EmbedConfig) -> MethodSpec:
         raise ValueError(f"n_neighbors must be at least 2; got {cfg.n_neighbors}.")
     if cfg.method == "tsne" and not cfg.perplexity > 0:
         raise ValueError(f"t-SNE perplexity must be positive; got {cfg.perplexity}. Try 30.")
-    if cfg.method == "umap" and not 0 <= cfg.min_dist <= 1:
+    if cfg.method in ("umap", "umap_learn") and not 0 <= cfg.min_dist <= 1:
         raise ValueError(f"UMAP min_dist must be between 0 and 1; got {cfg.min_dist}.")
     if cfg.method == "kernel_pca" and cfg.kernel not in KERNELS:
         raise ValueError(f"Unknown kernel {cfg.kernel!r}: choose one of {', '.join(KERNELS)}.")
@@ -261,11 +284,11 @@ def _graph_notes(X: np.ndarray, cfg: EmbedConfig) -> tuple[str, ...]:
     )
 
 
-def _fit(X: np.ndarray, cfg: EmbedConfig) -> Fit:
+def _fit(X: np.ndarray, cfg: EmbedConfig, on_layout: Callable | None = None) -> Fit:
     """Run the method, turning the library's data-dependent failures into ValueErrors."""
     label, advice = METHODS[cfg.method].label, _ADVICE[cfg.method]
     try:
-        coords, ratio, notes = _run(X, cfg)
+        coords, ratio, notes = _run(X, cfg, on_layout)
     except MemoryError as err:
         raise ValueError(
             f"{label} ran out of memory on {X.shape[0]:,} rows; try PCA, t-SNE or UMAP."
@@ -279,28 +302,13 @@ def _fit(X: np.ndarray, cfg: EmbedConfig) -> Fit:
     return coords, ratio, notes
 
 
-_GLOBAL_RNG_LOCK = threading.Lock()
-
-
-@contextmanager
-def _global_rng_pinned(seed: int) -> Iterator[None]:
-    """Seed NumPy's global generator for one call that draws from it, then restore its state.
-
-    scikit-learn's Isomap builds its KernelPCA without a random_state, so ARPACK's start vector
-    comes from the global generator: pinning it makes Isomap reproducible, and the caller's
-    generator is left as it was. The lock keeps two sessions' Isomap runs from interleaving.
-    """
-    with _GLOBAL_RNG_LOCK:
-        state = np.random.get_state()
-        np.random.seed(seed)
-        try:
-            yield
-        finally:
-            np.random.set_state(state)
-
-
-def _run(X: np.ndarray, cfg: EmbedConfig) -> Fit:
+def _run(X: np.ndarray, cfg: EmbedConfig, on_layout: Callable | None = None) -> Fit:
     """Fit the configured estimator; the few method-specific steps live here."""
+    if cfg.method in STREAMING:
+        from engine.streaming import stream_layout
+
+        coords, notes = stream_layout(X, cfg, on_layout)
+        return coords, None, notes
     model = _estimator(X.shape[1], cfg)
     if cfg.method == "isomap":
         with _global_rng_pinned(cfg.seed):
@@ -313,7 +321,7 @@ def _run(X: np.ndarray, cfg: EmbedConfig) -> Fit:
                 raise
             note = "LLE's sparse eigen-solver (ARPACK) failed, so the slower dense solver was used."
             return model.set_params(eigen_solver="dense").fit_transform(X), None, (note,)
-    if cfg.method == "umap":
+    if cfg.method == "umap_learn":
         import numba
 
         threads = numba.get_num_threads()  # UMAP sets numba's thread count when seeded
@@ -323,47 +331,4 @@ def _run(X: np.ndarray, cfg: EmbedConfig) -> Fit:
             numba.set_num_threads(threads)
     coords = model.fit_transform(X)
     ratio = getattr(model, "explained_variance_ratio_", None)  # PCA only
-    notes = ()
-    if cfg.method == "tsne" and model.init == "random":
-        notes = ("t-SNE started from a random layout: PCA needs more features.",)
-    return coords, None if ratio is None else np.asarray(ratio, dtype=np.float64), notes
-
-
-def _estimator(n_features: int, cfg: EmbedConfig) -> Any:
-    """The scikit-learn or umap-learn estimator for `cfg`, seeded; imported on first use."""
-    dims, k, seed = cfg.n_components, cfg.n_neighbors, cfg.seed
-    if cfg.method == "pca":
-        from sklearn.decomposition import PCA
-
-        return PCA(dims, random_state=seed)
-    if cfg.method == "kernel_pca":
-        from sklearn.decomposition import KernelPCA
-
-        gamma = cfg.gamma if cfg.gamma > 0 else None
-        return KernelPCA(dims, kernel=cfg.kernel, gamma=gamma, random_state=seed)
-    if cfg.method == "isomap":
-        from sklearn.manifold import Isomap
-
-        return Isomap(n_neighbors=k, n_components=dims)
-    if cfg.method == "lle":
-        from sklearn.manifold import LocallyLinearEmbedding
-
-        return LocallyLinearEmbedding(
-            n_neighbors=k, n_components=dims, method=cfg.lle_method, random_state=seed
-        )
-    if cfg.method == "spectral":
-        from sklearn.manifold import SpectralEmbedding
-
-        return SpectralEmbedding(dims, affinity="nearest_neighbors", n_neighbors=k, random_state=seed)
-    if cfg.method == "mds":
-        from sklearn.manifold import MDS
-
-        return MDS(dims, n_init=1, init="classical_mds", random_state=seed)
-    if cfg.method == "tsne":
-        from sklearn.manifold import TSNE
-
-        init = "pca" if n_features >= dims else "random"
-        return TSNE(dims, perplexity=cfg.perplexity, init=init, learning_rate="auto", random_state=seed)
-    import umap
-
-    return umap.UMAP(n_neighbors=k, n_components=dims, min_dist=cfg.min_dist, random_state=seed, n_jobs=1)
+    return coords, None if ratio is None else np.asarray(ratio, dtype=np.float64), ()

@@ -17,7 +17,7 @@ from engine.embedding import METHODS, EmbedConfig, embed, row_limit, standardize
 from engine.quality import quality
 
 ROOT = Path(__file__).resolve().parent.parent
-QUICK = [m for m in METHODS if m != "umap"]  # UMAP's JIT compile is paid once, in its own test
+QUICK = [m for m in METHODS if m != "umap_learn"]  # umap-learn's JIT compile is paid once, in its own test
 
 
 @pytest.fixture(scope="module")
@@ -54,20 +54,53 @@ def test_every_method_gives_one_finite_row_per_input_row(iris, method, dims):
     assert np.ptp(e.coords, axis=0).min() > 0  # no axis collapsed to a point
 
 
-@pytest.mark.slow
-def test_umap_is_seeded_faithful_and_leaves_global_rng_alone():
+@pytest.mark.parametrize("method", ["umap", "tsne"])
+def test_umap_and_tsne_are_seeded_and_stream_their_layout(method):
     data = make_dataset(DatasetConfig("blobs", n_samples=200, n_classes=4, seed=3))
-    messages = []
-    cfg = EmbedConfig(method="umap", n_neighbors=10)
+    messages, layouts = [], []
+    cfg = EmbedConfig(method=method, n_neighbors=10, perplexity=20)
     before = np.random.get_state()[1].copy()
-    first = embed(data.X, cfg, lambda f, m: messages.append(m))
+    first = embed(data.X, cfg, lambda f, m: messages.append(m), lambda f, c, i: layouts.append((f, c, i)))
     assert np.array_equal(np.random.get_state()[1], before)
     assert first.coords.shape == (200, 2)
     assert any("optimising layout" in m for m in messages)
+    fractions = [f for f, _, _ in layouts]
+    assert (
+        fractions[0] == 0.0 and fractions[-1] == 1.0 and fractions == sorted(fractions) and len(layouts) > 5
+    )
+    assert all(c.shape == (200, 2) and np.array_equal(i, first.index) for _, c, i in layouts)
+    assert not np.allclose(layouts[0][1], first.coords)  # the preview is not the result
+    np.testing.assert_allclose(layouts[-1][1], first.coords)  # the last layout streamed is
     assert np.array_equal(first.coords, embed(data.X, cfg).coords)
-    reseeded = embed(data.X, EmbedConfig(method="umap", n_neighbors=10, seed=1)).coords
+    reseeded = embed(data.X, EmbedConfig(method=method, n_neighbors=10, perplexity=20, seed=1)).coords
     assert not np.allclose(first.coords, reseeded)
     assert quality(standardize(data.X), first.coords, data.y).trustworthiness > 0.9
+
+
+@pytest.mark.slow
+def test_umap_is_as_trustworthy_as_umap_learn_on_the_same_data():
+    """The reference method still runs, and the fast UMAP keeps neighbourhoods as well as it does."""
+    digits = load_bundled("digits")
+    rows = np.random.default_rng(0).choice(digits.n_samples, 600, replace=False)
+    X = digits.X[rows]
+    scores = {}
+    for method in ("umap", "umap_learn"):
+        e = embed(X, EmbedConfig(method=method))
+        scores[method] = quality(standardize(X), e.coords, digits.y[rows]).trustworthiness
+    assert scores["umap_learn"] > 0.9
+    assert scores["umap"] >= scores["umap_learn"] - 0.01, scores
+
+
+@pytest.mark.slow
+def test_tsne_is_as_trustworthy_as_scikit_learns_on_the_same_data():
+    from sklearn.manifold import TSNE
+
+    X = standardize(load_bundled("digits").X[:300])
+    ours = embed(X, EmbedConfig(method="tsne", scale=False)).coords
+    peer = TSNE(2, init="pca", learning_rate="auto", random_state=0).fit_transform(X)
+    trust = {name: quality(X, c).trustworthiness for name, c in (("ours", ours), ("sklearn", peer))}
+    assert trust["sklearn"] > 0.9
+    assert trust["ours"] >= trust["sklearn"] - 0.01, trust
 
 
 def test_pca_matches_an_svd_reference(iris):
@@ -116,10 +149,11 @@ def test_same_config_gives_identical_coords_and_global_rng_is_untouched(method):
     assert np.array_equal(first.coords, embed(X, cfg).coords)
 
 
-def test_tsne_starts_from_pca_so_its_layout_does_not_depend_on_the_seed(iris):
-    a = embed(iris.X, EmbedConfig(method="tsne", seed=0)).coords
-    b = embed(iris.X, EmbedConfig(method="tsne", seed=1)).coords
-    np.testing.assert_allclose(a, b)
+def test_tsne_with_fewer_features_than_dimensions_starts_at_random_and_says_so():
+    X = np.random.default_rng(0).normal(size=(80, 1))
+    e = embed(X, EmbedConfig(method="tsne", perplexity=10))
+    assert e.coords.shape == (80, 2) and np.ptp(e.coords, axis=0).min() > 0
+    assert any("random layout" in n for n in e.notes)
 
 
 @pytest.mark.parametrize("variant", ["standard", "modified", "hessian", "ltsa"])

@@ -1,0 +1,64 @@
+"""The embeddings that optimise a layout and show it while they do: UMAP and t-SNE.
+
+`stream_layout(X, cfg, on_layout)` resolves the device (a CUDA GPU when present, for UMAP and the
+neighbour search), sends a PCA preview at once, so that even 50,000 rows show a picture within a
+second while the neighbours are searched, then runs `engine.fast_umap` or `engine.tsne`.
+On the CPU, torch runs these loops of many small steps on one thread: with a second thread, a
+busy machine (another process on the other core) made them two to seven times slower (measured in
+the note of the change that introduced this module), and an idle one gained little.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from engine.device import resolve_device
+
+if TYPE_CHECKING:
+    from engine.embedding import EmbedConfig
+
+Layout = Callable[[float, np.ndarray], None]  # (fraction done, coords (n, n_components))
+
+
+def stream_layout(
+    X: np.ndarray, cfg: EmbedConfig, on_layout: Layout | None = None
+) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Coordinates (n, cfg.n_components) of the rows of X (n, d) by cfg.method ("umap" or "tsne"),
+    and notes; `on_layout` receives a PCA preview first, then the layout as it optimises."""
+    from engine.fast_umap import UmapParams, pca_start, umap_layout
+    from engine.tsne import TsneParams, tsne_layout
+
+    device = resolve_device(cfg.device)
+    if device == "mps":  # index_add_ and the FFT path gain nothing there; keep it simple
+        device = "cpu"
+    if on_layout is not None:
+        on_layout(0.0, pca_start(X, cfg.n_components))
+    with _torch_threads(1 if device == "cpu" else None):
+        if cfg.method == "umap":
+            params = UmapParams(cfg.n_components, cfg.n_neighbors, cfg.min_dist, seed=cfg.seed, device=device)
+            return umap_layout(X, params, on_layout), ()
+        params = TsneParams(cfg.n_components, cfg.perplexity, seed=cfg.seed, device=device)
+        notes = ()
+        if X.shape[1] < cfg.n_components:
+            notes = ("t-SNE started from a random layout: PCA needs more features.",)
+        return tsne_layout(X, params, on_layout), notes
+
+
+@contextmanager
+def _torch_threads(threads: int | None) -> Iterator[None]:
+    """Run torch's CPU operations on `threads` threads inside the block (None: leave as is)."""
+    if threads is None:
+        yield
+        return
+    import torch
+
+    before = torch.get_num_threads()  # process-wide: another session's work runs on it meanwhile
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

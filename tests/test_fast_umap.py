@@ -1,0 +1,102 @@
+"""The PyTorch UMAP and its neighbour search, against scikit-learn and umap-learn as oracles."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from engine.datasets import load_bundled
+from engine.fast_umap import UmapParams, curve_params, fuzzy_graph, smooth_knn_dist, umap_layout
+from engine.neighbors import knn
+from engine.quality import quality
+
+
+def _data(n: int = 300, d: int = 8, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).normal(size=(n, d))
+
+
+@pytest.mark.parametrize("n", [1, 7, 300])
+def test_knn_matches_scikit_learns_exact_search(n):
+    from sklearn.neighbors import NearestNeighbors
+
+    X = _data(n)
+    k = min(n, 15)
+    index, dist = knn(X, k)
+    ref_dist, ref_index = NearestNeighbors(n_neighbors=k).fit(X).kneighbors(X)
+    assert index.shape == dist.shape == (n, k) and index.dtype == np.int64
+    assert np.array_equal(index[:, 0], np.arange(n)) and np.all(dist[:, 0] == 0)
+    np.testing.assert_allclose(dist, ref_dist, atol=1e-5)
+    assert np.mean(index == ref_index) > 0.999  # ties in float32 may swap equal-distance rows
+
+
+def test_knn_finds_the_row_itself_first_even_among_duplicates():
+    X = np.repeat(_data(10), 3, axis=0)  # every row three times
+    index, dist = knn(X, 4)
+    assert np.array_equal(index[:, 0], np.arange(30))
+    assert np.all(dist[:, :3] < 1e-6) and np.all(dist[:, 3] > 0)
+
+
+def test_knn_rejects_a_k_beyond_the_rows():
+    with pytest.raises(ValueError, match="between 1 and the number of rows"):
+        knn(_data(5), 6)
+
+
+def test_smooth_knn_dist_meets_umaps_target_sum():
+    _, dist = knn(_data(), 15)
+    rho, sigma = smooth_knn_dist(dist)
+    np.testing.assert_allclose(rho, dist[:, 1])  # distance to the nearest other row
+    total = np.exp(-np.maximum(dist[:, 1:] - rho[:, None], 0) / sigma[:, None]).sum(axis=1)
+    np.testing.assert_allclose(total, np.log2(15), rtol=1e-4)
+
+
+def test_curve_params_match_umap_learns_for_the_default_min_dist():
+    a, b = curve_params(0.1)
+    assert a == pytest.approx(1.577, abs=2e-3) and b == pytest.approx(0.895, abs=2e-3)
+
+
+@pytest.mark.slow
+def test_fuzzy_graph_equals_umap_learns_on_the_same_neighbours():
+    from umap.umap_ import fuzzy_simplicial_set
+
+    X = _data(200)
+    index, dist = knn(X, 10)
+    ours = fuzzy_graph(index, dist)
+    ref, _, _ = fuzzy_simplicial_set(X, 10, 0, "euclidean", knn_indices=index, knn_dists=dist)
+    assert abs(ours - ref).max() < 1e-4
+
+
+def test_umap_layout_keeps_digits_neighbourhoods_and_is_seeded():
+    digits = load_bundled("digits")
+    X = digits.X[:500]
+    layouts = []
+    coords = umap_layout(X, UmapParams(n_epochs=200, layout_every=50), lambda f, c: layouts.append(f))
+    assert coords.shape == (500, 2) and coords.dtype == np.float64
+    assert layouts == [0.25, 0.5, 0.75, 1.0]
+    q = quality(X, coords, digits.y[:500])
+    assert q.trustworthiness > 0.95 and q.knn_accuracy > 0.9
+    assert np.array_equal(coords, umap_layout(X, UmapParams(n_epochs=200)))
+
+
+def test_umap_layout_handles_a_graph_in_several_pieces():
+    X = np.r_[_data(60, 3), _data(60, 3, seed=1) + 100]  # two far-apart clouds: PCA start
+    coords = umap_layout(X, UmapParams(n_neighbors=5, n_epochs=100))
+    assert np.isfinite(coords).all()
+    centres = coords[:60].mean(axis=0), coords[60:].mean(axis=0)
+    spread = max(coords[:60].std(axis=0).max(), coords[60:].std(axis=0).max())
+    assert np.linalg.norm(centres[0] - centres[1]) > 2 * spread
+
+
+@pytest.mark.gpu
+def test_cuda_gives_the_same_neighbours_and_an_equally_faithful_layout():
+    import torch
+
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device")
+    X = load_bundled("digits").X[:800]
+    cpu_index, cpu_dist = knn(X, 15)
+    gpu_index, gpu_dist = knn(X, 15, "cuda")
+    np.testing.assert_allclose(gpu_dist, cpu_dist, atol=1e-4)
+    assert np.mean(gpu_index == cpu_index) > 0.999
+    cpu = quality(X, umap_layout(X, UmapParams())).trustworthiness
+    gpu = quality(X, umap_layout(X, UmapParams(device="cuda"))).trustworthiness
+    assert gpu >= cpu - 0.01

@@ -32,11 +32,11 @@ def stream_layout(
     from engine.fast_umap import UmapParams, pca_start, umap_layout
     from engine.tsne import TsneParams, tsne_layout
 
+    if on_layout is not None:  # before anything imports torch: NumPy alone draws the preview
+        on_layout(0.0, pca_start(X, cfg.n_components))
     device = resolve_device(cfg.device)
     if device == "mps":  # index_add_ and the FFT path gain nothing there; keep it simple
         device = "cpu"
-    if on_layout is not None:
-        on_layout(0.0, pca_start(X, cfg.n_components))
     with _torch_threads(1 if device == "cpu" else None):
         if cfg.method == "umap":
             params = UmapParams(cfg.n_components, cfg.n_neighbors, cfg.min_dist, seed=cfg.seed, device=device)

@@ -5,8 +5,12 @@ neighbours (k = 3 x perplexity, by `engine.neighbors.knn`, which beats openTSNE'
 tables of interactive size), starts from the PCA layout scaled as openTSNE does (a seeded random one when X has fewer columns
 than the layout), then runs
 openTSNE's two phases: EARLY_ITER iterations with early exaggeration 12 and momentum 0.5, then
-`n_iter` at momentum 0.8, with its automatic learning rate. `on_layout(fraction, coords)` gets the
-layout every `layout_every` iterations. openTSNE is imported inside the function.
+`n_iter` at momentum 0.8, with its automatic learning rate (n / exaggeration). 250 iterations
+after exaggeration rather than openTSNE's 500: with that learning rate the layout has settled by
+then, and trustworthiness (k = 10) came out the same to three decimals on 5,000 x 50 curved
+clusters (0.998) and on digits (0.986) for 250 and 500, at 60% of the time.
+`on_layout(fraction, coords)` gets the layout every `layout_every` iterations. openTSNE is
+imported inside the function.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ EXAGGERATION = 12.0
 class TsneParams:
     n_components: int = 2
     perplexity: float = 30.0  # effective number of neighbours; below the number of rows
-    n_iter: int = 500  # iterations after the early-exaggeration phase (openTSNE's default)
+    n_iter: int = 250  # iterations after early exaggeration (openTSNE: 500; see the module docstring)
     seed: int = 0
     device: str = "cpu"  # a torch device name for the neighbour search, resolved by the caller
     layout_every: int = 25  # iterations between calls of on_layout

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 MAX_ENTRIES = 32
 WARM_DELAY_S = 5.0  # seconds after the first run before torch is imported in the background
 Progress = Callable[[float, str], None] | None
+Layout = Callable[[float, np.ndarray, np.ndarray], None] | None  # (fraction, coords, rows)
 
 
 def digest(data: bytes) -> str:
@@ -114,11 +115,15 @@ def results() -> ResultStore:
     return ResultStore()
 
 
-def embedding(data_key: str, X: np.ndarray, cfg: EmbedConfig, progress: Progress = None) -> Embedding:
-    """One embedding of the dataset named `data_key`; progress goes to `progress` while computing."""
+def embedding(
+    data_key: str, X: np.ndarray, cfg: EmbedConfig, progress: Progress = None, layout: Layout = None
+) -> Embedding:
+    """One embedding of the dataset named `data_key`; while it computes, progress goes to `progress`
+    and UMAP's and t-SNE's intermediate layouts to `layout(fraction, coords, index)`. A stored
+    embedding returns at once, without calling either."""
     from engine.embedding import embed
 
-    return _stored(("embedding", data_key, cfg), lambda: embed(X, cfg, progress))
+    return _stored(("embedding", data_key, cfg), lambda: embed(X, cfg, progress, layout))
 
 
 @st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)

@@ -290,7 +290,7 @@ def embed_params() -> tuple[Param, ...]:
     )
 
 
-def embed_controls(prefix: str, seed: int) -> list[EmbedConfig]:
+def embed_controls(prefix: str, seed: int, device: str = "auto") -> list[EmbedConfig]:
     """A sidebar form of methods and their parameters -> one config per chosen method."""
     p = f"{prefix}_"
     with st.sidebar.form(f"{p}embed_form", border=True):
@@ -317,6 +317,7 @@ def embed_controls(prefix: str, seed: int) -> list[EmbedConfig]:
             kernel=kernel,
             gamma=float(gamma),
             seed=seed,
+            device=device,
         )  # fmt: skip
         for m in methods
     ]

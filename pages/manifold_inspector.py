@@ -9,6 +9,7 @@ to see where they land in the others.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import streamlit as st
@@ -20,6 +21,7 @@ from explorer import cache, downloads, export, figures, reproduce, widgets
 
 P = "mi"
 TABLE = widgets.data_params("swiss_roll", 1000) + widgets.embed_params()
+LIVE_EVERY_S = 0.5  # least seconds between two live layouts of up to 25,000 points
 
 
 @dataclass(frozen=True)
@@ -31,8 +33,9 @@ class Tile:
 
 
 def compute(data: Dataset, key: str, cfgs: list[EmbedConfig]) -> list[Tile]:
-    """Every chosen embedding and its scores, with a progress bar while anything computes."""
-    slot, tiles = st.empty(), []
+    """Every chosen embedding and its scores, with a progress bar while anything computes and the
+    layout of UMAP and t-SNE drawn as it optimises."""
+    slot, live, tiles = st.empty(), st.empty(), []
     for i, cfg in enumerate(cfgs):
         label = METHODS[cfg.method].label
 
@@ -40,12 +43,31 @@ def compute(data: Dataset, key: str, cfgs: list[EmbedConfig]) -> list[Tile]:
             slot.progress(min((i + frac) / len(cfgs), 1.0), text=f"{label}: {msg}")
 
         try:
-            emb = cache.embedding(key, data.X, cfg, progress)
+            emb = cache.embedding(key, data.X, cfg, progress, live_drawer(live, data, cfg))
             tiles.append(Tile(cfg, emb, cache.quality(key, data.X, emb, cfg, data.y)))
         except ValueError as exc:
             tiles.append(Tile(cfg, error=str(exc)))
+        live.empty()
     slot.empty()
     return tiles
+
+
+def live_drawer(live, data: Dataset, cfg: EmbedConfig):
+    """A callback drawing intermediate layouts in `live`: the first at once, then at most one every
+    LIVE_EVERY_S seconds per 25,000 points, so large tables do not flood the browser."""
+    label, last = METHODS[cfg.method].label, [0.0]
+
+    def draw(frac: float, coords, rows) -> None:
+        now = time.monotonic()
+        if last[0] and now - last[0] < LIVE_EVERY_S * max(1.0, len(rows) / 25_000) and frac < 1:
+            return
+        last[0] = now
+        title = f"{label}: {'preview (PCA), neighbours next' if frac == 0 else f'optimising, {frac:.0%}'}"
+        axes = [f"{label} {j + 1}" for j in range(cfg.n_components)]
+        fig = figures.scatter_figure(coords, data, rows, title, axes)
+        live.plotly_chart(fig, key=f"{P}_live_{cfg.method}_{now}", config={"displaylogo": False})
+
+    return draw
 
 
 def on_select(method: str) -> None:
@@ -87,7 +109,7 @@ try:
 except ValueError as exc:
     st.error(str(exc))
     loaded = None
-cfgs = widgets.embed_controls(P, seed)
+cfgs = widgets.embed_controls(P, seed, st.session_state.get("device", "auto"))
 widgets.sync_to_url(P, TABLE)
 if loaded is None:
     st.stop()

@@ -150,3 +150,12 @@ def test_sample_csv_loads_with_its_label():
     assert not at.exception and not at.error
     assert at.session_state["mi_label"] != "(none)"
     assert len(charts(at)) == 1
+
+
+def test_umap_and_tsne_leave_only_their_final_layouts_on_the_page():
+    at = inspector({"data": "moons", "n": "300", "methods": "umap,tsne"})
+    assert not at.exception and not at.error
+    specs = charts(at)
+    titles = [s["layout"]["title"]["text"] for s in specs]
+    assert len(specs) == 3 and titles[:2] == ["UMAP", "t-SNE"]  # the live previews are gone
+    assert all(sum(len(values(t["x"])) for t in s["data"]) == 300 for s in specs[:2])

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 
-def curved_clusters(n_samples: int, n_features: int = 50, n_clusters: int = 10, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def curved_clusters(
+    n_samples: int, n_features: int = 50, n_clusters: int = 10, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """A mixture of curved clusters: each a noisy quadratic arc through the space.
 
     Returns X (n_samples, n_features) float64 and the cluster labels (n_samples,) int64.

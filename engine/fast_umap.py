@@ -184,7 +184,7 @@ def _optimise(Y: Any, head: Any, tail: Any, weight: Any, epochs: int, a: float, 
     hn_buf = torch.empty(size, dtype=torch.int32, device=Y.device)
     gen = torch.Generator(device=Y.device).manual_seed(params.seed)
     pool = torch.randint(0, n, (2 * size,), generator=gen, dtype=torch.int32, device=Y.device)
-    offsets = torch.randint(0, size + 1, (epochs,), generator=gen).tolist()
+    offsets = torch.randint(0, size + 1, (epochs,), generator=gen, device=Y.device).tolist()
     for epoch in range(epochs):
         alpha = 1.0 - epoch / epochs
         due = torch.nonzero(next_due <= epoch).squeeze(1)  # (m,)

@@ -21,7 +21,9 @@ from explorer import cache, downloads, export, figures, reproduce, widgets
 
 P = "mi"
 TABLE = widgets.data_params("swiss_roll", 1000) + widgets.embed_params()
-LIVE_EVERY_S = 0.5  # least seconds between two live layouts of up to 25,000 points
+LIVE_EVERY_S = 1.0  # least seconds between two live layouts of up to 25,000 points
+LIVE_ROWS = 5_000  # tables this large show the PCA preview at once
+LIVE_AFTER_S = 1.5  # smaller tables show live layouts only after this many seconds
 
 
 @dataclass(frozen=True)
@@ -37,10 +39,9 @@ def compute(data: Dataset, key: str, cfgs: list[EmbedConfig]) -> list[Tile]:
     layout of UMAP and t-SNE drawn as it optimises."""
     slot, live, tiles = st.empty(), st.empty(), []
     for i, cfg in enumerate(cfgs):
-        label = METHODS[cfg.method].label
 
-        def progress(frac: float, msg: str, i: int = i, label: str = label) -> None:
-            slot.progress(min((i + frac) / len(cfgs), 1.0), text=f"{label}: {msg}")
+        def progress(frac: float, msg: str, i: int = i) -> None:
+            slot.progress(min((i + frac) / len(cfgs), 1.0), text=msg)  # the engine's messages name the method
 
         try:
             emb = cache.embedding(key, data.X, cfg, progress, live_drawer(live, data, cfg))
@@ -53,13 +54,17 @@ def compute(data: Dataset, key: str, cfgs: list[EmbedConfig]) -> list[Tile]:
 
 
 def live_drawer(live, data: Dataset, cfg: EmbedConfig):
-    """A callback drawing intermediate layouts in `live`: the first at once, then at most one every
-    LIVE_EVERY_S seconds per 25,000 points, so large tables do not flood the browser."""
-    label, last = METHODS[cfg.method].label, [0.0]
+    """A callback drawing intermediate layouts in `live`, at most one every LIVE_EVERY_S seconds per
+    25,000 points so that large tables do not flood the browser. Tables of LIVE_ROWS rows or more
+    show their first (PCA) picture at once; smaller ones, usually done within a second or two, show
+    layouts only once LIVE_AFTER_S seconds have passed, since each picture costs the browser a redraw."""
+    label, start, last = METHODS[cfg.method].label, time.monotonic(), [0.0]
 
     def draw(frac: float, coords, rows) -> None:
         now = time.monotonic()
-        if last[0] and now - last[0] < LIVE_EVERY_S * max(1.0, len(rows) / 25_000) and frac < 1:
+        if len(rows) < LIVE_ROWS and now - start < LIVE_AFTER_S:
+            return
+        if last[0] and now - last[0] < LIVE_EVERY_S * max(1.0, len(rows) / 25_000):
             return
         last[0] = now
         title = f"{label}: {'preview (PCA), neighbours next' if frac == 0 else f'optimising, {frac:.0%}'}"

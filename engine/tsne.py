@@ -34,6 +34,7 @@ class TsneParams:
     n_iter: int = 250  # iterations after early exaggeration (openTSNE: 500; see the module docstring)
     seed: int = 0
     device: str = "cpu"  # a torch device name for the neighbour search, resolved by the caller
+    n_jobs: int = 1  # openTSNE's threads
     layout_every: int = 25  # iterations between calls of on_layout
 
 
@@ -56,7 +57,7 @@ def tsne_layout(X: np.ndarray, params: TsneParams, on_layout: Layout | None = No
         perplexity=min(params.perplexity, (n - 1) / 3),
         knn_index=PrecomputedNeighbors(index[:, 1:], dist[:, 1:].astype(np.float64)),
         random_state=params.seed,
-        n_jobs=1,
+        n_jobs=params.n_jobs,
     )
     total = EARLY_ITER + params.n_iter
     done = 0
@@ -65,7 +66,7 @@ def tsne_layout(X: np.ndarray, params: TsneParams, on_layout: Layout | None = No
         report((done + iteration) / total, np.asarray(embedding, dtype=np.float64))
         return False  # never stop early
 
-    embedding = TSNEEmbedding(start, affinities, n_jobs=1, random_state=params.seed)
+    embedding = TSNEEmbedding(start, affinities, n_jobs=params.n_jobs, random_state=params.seed)
     embedding = embedding.optimize(
         n_iter=EARLY_ITER, exaggeration=EXAGGERATION, momentum=0.5,
         callbacks=callback, callbacks_every_iters=params.layout_every,

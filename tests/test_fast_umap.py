@@ -100,3 +100,12 @@ def test_cuda_gives_the_same_neighbours_and_an_equally_faithful_layout():
     cpu = quality(X, umap_layout(X, UmapParams())).trustworthiness
     gpu = quality(X, umap_layout(X, UmapParams(device="cuda"))).trustworthiness
     assert gpu >= cpu - 0.01
+
+
+def test_cpu_threads_follow_the_idle_cores(monkeypatch):
+    from engine import streaming
+
+    monkeypatch.setattr(streaming.os, "cpu_count", lambda: 4)
+    for load, threads in ((0.2, 4), (1.4, 3), (3.9, 1), (12.0, 1)):
+        monkeypatch.setattr(streaming.os, "getloadavg", lambda load=load: (load, 0.0, 0.0))
+        assert streaming.idle_cores() == threads

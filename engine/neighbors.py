@@ -69,3 +69,26 @@ def _distances(Xt: Any, index: Any) -> Any:
 
 def _numpy(t: Any) -> np.ndarray:
     return t.cpu().numpy()
+
+
+def knn_numpy(X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """`knn` on the CPU without torch (for t-SNE, which needs nothing else from it): the same
+    result, found with a blockwise partial sort of squared distances, then exact distances."""
+    X = np.ascontiguousarray(X, dtype=np.float32)
+    n = X.shape[0]
+    if not 1 <= k <= n:
+        raise ValueError(f"k must be between 1 and the number of rows ({n}); got {k}.")
+    sq = (X * X).sum(1)
+    index, dist = np.empty((n, k), dtype=np.int64), np.empty((n, k), dtype=np.float32)
+    block = max(1, min(n, BLOCK_BYTES // (4 * n)))
+    for s in range(0, n, block):
+        rows = np.arange(s, min(n, s + block))
+        d2 = sq[rows, None] - 2 * (X[rows] @ X.T) + sq[None, :]  # (b, n)
+        d2[np.arange(len(rows)), rows] = -np.inf  # each row itself first
+        near = np.argpartition(d2, k - 1, axis=1)[:, :k] if k < n else np.tile(np.arange(n), (len(rows), 1))
+        near.sort(axis=1)  # ties in the distance keep the lower index
+        order = np.argsort(np.take_along_axis(d2, near, axis=1), axis=1, kind="stable")
+        near = np.take_along_axis(near, order, axis=1)
+        index[rows] = near
+        dist[rows] = np.sqrt(((X[rows, None, :] - X[near]) ** 2).sum(-1))
+    return index, dist

@@ -2,13 +2,13 @@
 
 `tsne_layout(X, TsneParams(...))` builds perplexity-based affinities from the exact k nearest
 neighbours (k = 3 x perplexity, by `engine.neighbors.knn`, which beats openTSNE's Annoy index on
-tables of interactive size), starts from the PCA layout scaled as openTSNE does (a seeded random one when X has fewer columns
-than the layout), then runs
-openTSNE's two phases: EARLY_ITER iterations with early exaggeration 12 and momentum 0.5, then
-`n_iter` at momentum 0.8, with its automatic learning rate (n / exaggeration). 250 iterations
-after exaggeration rather than openTSNE's 500: with that learning rate the layout has settled by
-then, and trustworthiness (k = 10) came out the same to three decimals on 5,000 x 50 curved
-clusters (0.998) and on digits (0.986) for 250 and 500, at 60% of the time.
+tables of interactive size), starts from the PCA layout scaled as openTSNE does (a seeded random
+one when X has fewer columns than the layout), then runs openTSNE's two phases: EARLY_ITER
+iterations with early exaggeration 12 and momentum 0.5, then `n_iter` at momentum 0.8, with its
+automatic learning rate (n / exaggeration). 125 + 200 iterations rather than openTSNE's 250 + 500:
+with that learning rate and a PCA start the layout has settled by then. Trustworthiness (k = 10)
+on 5,000 x 50 curved clusters: 0.9976 for 125 + 200 and for 250 + 250 (3.4 s against 5.2 s);
+on digits 0.992 against 0.9925 (scikit-learn's TSNE: 0.9926).
 `on_layout(fraction, coords)` gets the layout every `layout_every` iterations. openTSNE is
 imported inside the function.
 """
@@ -20,10 +20,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.neighbors import knn
+from engine.neighbors import knn, knn_numpy
 
 Layout = Callable[[float, np.ndarray], None]  # (fraction done, coords (n, n_components))
-EARLY_ITER = 250  # iterations with early exaggeration, as openTSNE and scikit-learn
+EARLY_ITER = 125  # iterations with early exaggeration (openTSNE and scikit-learn: 250)
 EXAGGERATION = 12.0
 
 
@@ -31,7 +31,7 @@ EXAGGERATION = 12.0
 class TsneParams:
     n_components: int = 2
     perplexity: float = 30.0  # effective number of neighbours; below the number of rows
-    n_iter: int = 250  # iterations after early exaggeration (openTSNE: 500; see the module docstring)
+    n_iter: int = 200  # iterations after early exaggeration (openTSNE: 500; see the module docstring)
     seed: int = 0
     device: str = "cpu"  # a torch device name for the neighbour search, resolved by the caller
     n_jobs: int = 1  # openTSNE's threads
@@ -52,7 +52,8 @@ def tsne_layout(X: np.ndarray, params: TsneParams, on_layout: Layout | None = No
     report = on_layout or (lambda fraction, coords: None)
     report(0.0, np.asarray(start, dtype=np.float64))
     k = min(n - 1, max(1, int(3 * params.perplexity)))
-    index, dist = knn(X, k + 1, params.device)  # (n, k + 1), the row itself first
+    # (n, k + 1), the row itself first; on the CPU without torch, so a first t-SNE need not import it
+    index, dist = knn_numpy(X, k + 1) if params.device == "cpu" else knn(X, k + 1, params.device)
     affinities = PerplexityBasedNN(
         perplexity=min(params.perplexity, (n - 1) / 3),
         knn_index=PrecomputedNeighbors(index[:, 1:], dist[:, 1:].astype(np.float64)),

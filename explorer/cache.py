@@ -147,9 +147,11 @@ def _warm() -> dict:
 
     def work() -> None:
         time.sleep(WARM_DELAY_S)
-        from engine.device import describe_device, resolve_device
+        from engine.device import describe_device, import_torch, resolve_device
 
         state["auto"] = describe_device(resolve_device("auto"))
+        import_torch()  # UMAP runs on it, also where the device check did not need it
+
         warm_boundary_workers()
 
     threading.Thread(target=work, daemon=True, name="warm-imports").start()

@@ -109,3 +109,32 @@ def test_cpu_threads_follow_the_idle_cores(monkeypatch):
     for load, threads in ((0.2, 4), (1.4, 3), (3.9, 1), (12.0, 1)):
         monkeypatch.setattr(streaming.os, "getloadavg", lambda load=load: (load, 0.0, 0.0))
         assert streaming.idle_cores() == threads
+
+
+def test_numpy_neighbours_match_scikit_learn_and_put_each_row_first():
+    from sklearn.neighbors import NearestNeighbors
+
+    from engine.neighbors import knn_numpy
+
+    X = np.random.default_rng(3).normal(size=(700, 12))
+    index, dist = knn_numpy(X, 9)
+    ref_dist, _ = NearestNeighbors(n_neighbors=9).fit(X).kneighbors(X)
+    assert (index[:, 0] == np.arange(700)).all() and (dist[:, 0] == 0).all()
+    np.testing.assert_allclose(dist, ref_dist, atol=1e-4)
+    np.testing.assert_allclose(dist, np.linalg.norm(X[:, None, :] - X[index], axis=-1), atol=1e-4)
+    assert (np.diff(dist, axis=1) >= 0).all()
+
+
+def test_no_gpu_driver_means_no_torch_import_for_the_device():
+    import subprocess
+    import sys
+
+    from engine.device import _may_have_gpu
+
+    if _may_have_gpu():
+        pytest.skip("this machine may have a GPU")
+    code = "import sys; from engine.device import resolve_device; print(resolve_device('auto'), 'torch' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert out == ["cpu", "False"]

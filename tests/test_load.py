@@ -212,6 +212,9 @@ async def settle(page, outcome: Outcome, step: str, done) -> dict:
         state = await page.evaluate(PAGE_STATE)
         outcome.waits += [(step, ahead) for ahead in state["waits"][outcome.page_waits :]]
         outcome.page_waits = len(state["waits"])
+        seen = {int(a or b) for a, b in PREFIX.findall(state["text"] + state["plots"])}
+        outcome.foreign += [f"{step}: {tag(j)}" for j in sorted(seen - {outcome.session})
+                            if f"{step}: {tag(j)}" not in outcome.foreign]  # at any moment, not only the end  # fmt: skip
         if state["exceptions"]:
             raise AssertionError(f"{step}: an exception box appeared:\n{state['text'][-2000:]}")
         if state["errors"]:
@@ -276,7 +279,8 @@ async def inspector_step(page, url: str, i: int, csv: Path, frame: pd.DataFrame,
     state = await settle(
         page, outcome, "inspector: umap",
         lambda s: load_name(i) in s["text"] and s["charts"] >= 1 and not s["running"]
-        and "trustworthiness" in s["text"],
+        and "trustworthiness" in s["text"]
+        and all(f"{tag(i)}_{name}" in s["plots"] for name in CLASSES),  # its own embedding, not the link's sample
     )  # fmt: skip
     check_own(state, i, outcome, "inspector")
 

@@ -3,7 +3,7 @@
 import threading
 import time
 
-from explorer.cache import JobSlots
+from explorer.jobs import JobSlots
 
 
 def test_no_more_than_the_slots_run_and_the_rest_wait_and_are_told():
@@ -91,7 +91,9 @@ def test_a_comparison_with_every_model_stored_needs_no_slot():
     a = arena(make_dataset(DatasetConfig("moons", 100)), ArenaConfig(grid_size=10))
     args = (a.data.X, a.data.y, a.train, a.test, a.grid, [ModelConfig("logreg")])
     first = cache.boundaries(*args)
-    slots = cache.job_slots()
+    from explorer import jobs
+
+    slots = jobs.job_slots()
     for _ in range(slots.slots):  # a server whose every slot is busy
         slots._sem.acquire()
     try:

@@ -238,10 +238,21 @@ def check_own(state: dict, i: int, outcome: Outcome, step: str) -> None:
         assert f"{tag(i)}_{name}" in state["plots"], f"{step}: class {tag(i)}_{name} is not in the charts"
 
 
-async def download(page, trigger) -> bytes:
-    async with page.expect_download(timeout=120_000) as info:
-        await trigger()
-    return Path(await (await info.value).path()).read_bytes()
+CANCELED_DOWNLOADS: list[str] = []  # a download the browser cancelled (the page reran under it), then retried
+
+
+async def download(page, trigger, attempts: int = 3) -> bytes:
+    for attempt in range(attempts):
+        async with page.expect_download(timeout=120_000) as info:
+            await trigger()
+        try:
+            return Path(await (await info.value).path()).read_bytes()
+        except Exception as exc:  # noqa: BLE001 - Playwright reports a cancelled download as a plain Error
+            if "canceled" not in str(exc) or attempt == attempts - 1:
+                raise
+            CANCELED_DOWNLOADS.append(page.url)
+            await asyncio.sleep(1.0)
+    raise AssertionError("unreachable")
 
 
 async def goto(page, url: str, outcome: Outcome) -> None:
@@ -361,6 +372,7 @@ def test_ten_sessions_each_see_only_their_own_data(server, tmp_path):
         "sessions_that_waited": sum(bool(o.waits) for o in outcomes),
         "waiting_messages_seen": sum(len(o.waits) for o in outcomes),  # at least this many jobs queued
         "most_jobs_waiting_seen": max((a for o in outcomes for _, a in o.waits), default=0),
+        "downloads_retried_after_cancel": len(CANCELED_DOWNLOADS),
         "outcomes": [asdict(o) for o in outcomes],
     }
     (tmp_path / "load_report.json").write_text(json.dumps(report, indent=2))

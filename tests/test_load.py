@@ -272,7 +272,8 @@ async def layers_step(page, url: str, i: int, csv: Path, frame: pd.DataFrame, ou
     await page.get_by_role("button", name="Train", exact=True).click()
     state = await settle(
         page, outcome, "layers: train",
-        lambda s: s["charts"] >= 3 and not s["running"] and "SVM on its last hidden layer" in s["text"],
+        lambda s: s["charts"] >= 3 and not s["running"] and "SVM on its last hidden layer" in s["text"]
+        and all(f"{tag(i)}_{name}" in s["plots"] for name in CLASSES),  # drawn, not only placed
     )  # fmt: skip
     check_own(state, i, outcome, "layers")
     acts = pd.read_csv(

@@ -160,12 +160,8 @@ def _path_traces(terrain: Terrain, paths: PathSet, upto: int, drawn: np.ndarray)
     return out
 
 
-def paths_figure(terrain: Terrain, paths: PathSet, clickable: bool = False, height: int = 560) -> go.Figure:
-    """The terrain's contours with every path animated over it (play / pause / scrub in the browser).
-
-    The figure opens on the last frame (whole paths, as exported); Play runs from the start.
-    With `clickable`, a grid of invisible markers catches clicks (to choose a start point).
-    """
+def _terrain_figure(terrain: Terrain, clickable: bool) -> go.Figure:
+    """The still part of the paths figure: contours, an invisible click grid, the minima."""
     z = terrain.shown(terrain.loss)
     fig = go.Figure(
         go.Contour(
@@ -213,6 +209,16 @@ def paths_figure(terrain: Terrain, paths: PathSet, clickable: bool = False, heig
                 },
             )
         )
+    return fig
+
+
+def paths_figure(terrain: Terrain, paths: PathSet, clickable: bool = False, height: int = 560) -> go.Figure:
+    """The terrain's contours with every path animated over it (play / pause / scrub in the browser).
+
+    The figure opens on the last frame (whole paths, as exported); Play runs from the start.
+    With `clickable`, a grid of invisible markers catches clicks (to choose a start point).
+    """
+    fig = _terrain_figure(terrain, clickable)
     n_times = len(paths.times)
     stride = max(1, int(np.ceil(n_times / MAX_POINTS)))
     frames = _frames(n_times)

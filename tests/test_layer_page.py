@@ -4,7 +4,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from tests.test_pages import APP, TIMEOUT, charts, values
+from tests.test_pages import _app, charts, values
 
 PAGE = "../pages/layer_manifolds.py"
 
@@ -17,12 +17,7 @@ def _clear_caches():
 
 
 def layers_page(query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.run()
-    at.switch_page(PAGE)
-    if query:
-        at.query_params.update(query)
-    return at.run()
+    return _app(query, PAGE)
 
 
 def metric(at: AppTest, label: str) -> str:

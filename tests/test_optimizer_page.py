@@ -7,7 +7,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from explorer.scenarios import for_page
-from tests.test_pages import APP, TIMEOUT, charts, values
+from tests.test_pages import _app, charts, values
 
 PAGE = "../pages/optimizer_paths.py"
 
@@ -20,12 +20,7 @@ def _clear_caches():
 
 
 def optimizer_page(query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.run()
-    at.switch_page(PAGE)
-    if query:
-        at.query_params.update(query)
-    return at.run()
+    return _app(query, PAGE)
 
 
 def chart(at: AppTest, title: str) -> dict:

@@ -25,6 +25,8 @@ row-major, bias in the last column.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
 import threading
 import time
@@ -32,17 +34,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 from engine.datasets import Dataset
 from engine.device import resolve_device
 from engine.networks import TrainConfig, check_config, forward, prepare
-from engine.ops import Backend, Optimizer, activate, make_backend
+from engine.ops import Array, Backend, Optimizer, activate, make_backend
 from engine.training import Loop, Network, init_weights
 
 DIRECTIONS = ("random", "pca")
 SCRATCH = ("gelu", "leaky_relu")  # activations that need scratch arrays in engine.ops.activate
 THREADS = max(1, min(4, os.cpu_count() or 1))  # CPU threads sharing a slice's chunks
-CHUNK_ELEMENTS = {"cpu": 2**18, "gpu": 2**26}  # per activation array: cache-sized on a CPU, large on a GPU
+CHUNK_ELEMENTS = {"cpu": 2**19, "gpu": 2**26}  # per activation array: about L2-sized on a CPU, large on a GPU
 
 
 @dataclass(frozen=True)
@@ -186,44 +189,69 @@ def grid_losses(
     """Mean cross-entropy at center + a d1 + b d2 for every row (a, b) of coords (g, 2), batched.
 
     X: (n, n_features) as the network sees it; y: (n,). Returns (g,) float64.
+
+    Each layer is one batched matmul of the grid points' weights (out, in + 1) with the layer's input
+    and a row of ones, so biases cost nothing apart. With two classes the last layer computes only the
+    margin z_other - z_true and the loss is its softplus; with more, a log-sum-exp over the logits.
     """
-    xp, n, n_layers = bk.xp, len(y), len(sizes) - 1
+    xp, n, n_layers, k = bk.xp, len(y), len(sizes) - 1, sizes[-1]
     budget = max_elements or CHUNK_ELEMENTS["cpu" if bk.device == "cpu" else "gpu"]
     views = [layer_views(v, sizes) for v in (center, d1, d2)]
-    Ws = [[bk.asarray(V[i][:, :-1])[None] for V in views] for i in range(n_layers)]  # (1, out, in) each
-    bs = [[bk.asarray(V[i][:, -1:])[None] for V in views] for i in range(n_layers)]  # (1, out, 1) each
-    H0 = bk.asarray(np.asarray(X).T)  # (n_features, n)
+    if k == 2:  # the margin row z_1 - z_0; its sign is flipped below for samples of class 1
+        views = [[*V[:-1], V[-1][1:] - V[-1][:1]] for V in views]
+        sign = bk.asarray(np.where(np.asarray(y) == 0, 1.0, -1.0))
+    Ws = [[bk.asarray(V[i])[None] for V in views] for i in range(n_layers)]  # (1, out, in + 1) each
+    H0 = bk.asarray(np.r_[np.asarray(X).T, np.ones((1, n))])[None]  # (1, n_features + 1, n)
     step = max(1, budget // (max(sizes[1:]) * n))
-    flat = bk.index(np.asarray(y) * n + np.arange(n))  # position of each true logit in a (n_classes, n) block
+    flat = bk.index(np.asarray(y) * n + np.arange(n))  # position of each true logit in a (k, n) block
     coords_b, out = bk.asarray(coords), np.empty(len(coords))
     starts = list(range(0, len(coords), step))
     local = threading.local()  # each thread's preallocated buffers: fresh large arrays cost page faults
+
+    def buffers() -> tuple[list, list, Array, Array]:
+        H = [bk.zeros((step, o + 1, n)) for o in sizes[1:-1]]  # hidden outputs, then a row of ones
+        for h in H:
+            h[:, -1] = 1.0
+        S = [
+            [bk.zeros((step, o, n)) for _ in range(2)] if activation in SCRATCH else None for o in sizes[1:-1]
+        ]
+        return H, S, bk.zeros((step, 1 if k == 2 else k, n)), bk.zeros((step, n))
 
     def chunk(at: int) -> int:
         with np.errstate(all="ignore"):  # per thread: the caller's setting does not reach worker threads
             return _chunk(at)
 
     def _chunk(at: int) -> int:
-        if not hasattr(local, "H"):
-            local.H = [bk.zeros((step, o, n)) for o in sizes[1:]]
-            local.S = [[bk.zeros((step, o, n)) for _ in range(2)] if activation in SCRATCH else None
-                       for o in sizes[1:-1]]  # fmt: skip
-        H, S = local.H, local.S
+        if not hasattr(local, "buffers"):
+            local.buffers = buffers()
+        H, S, Z, T = local.buffers
         c = min(step, len(coords) - at)
         a, b = coords_b[at : at + c, 0, None, None], coords_b[at : at + c, 1, None, None]
         h = H0
         for i in range(n_layers):
-            (W, D, E), (w, v, e), z = Ws[i], bs[i], H[i][:c]
+            (W, D, E), last = Ws[i], i == n_layers - 1
+            z = Z[:c] if last else H[i][:c, :-1]
             xp.matmul(W + a * D + b * E, h, out=z)  # (c, out, n)
-            z += w + a * v + b * e
-            if i < n_layers - 1:
+            if not last:
                 activate(bk, activation, z, *([None, None] if S[i] is None else [t[:c] for t in S[i]]))
-            h = z
-        zmax = xp.amax(h, axis=1)  # (c, n)
-        true = h.reshape(c, -1)[:, flat]  # (c, n) true-class logits
-        h -= zmax[:, None]
-        xp.exp(h, out=h)
-        out[at : at + c] = bk.to_numpy((xp.log(h.sum(axis=1)) + zmax - true).mean(axis=1))
+                h = H[i][:c]
+        if k == 2:  # softplus(m) = max(m, 0) + log(1 + exp(-|m|)) of the margin m = z_other - z_true
+            m, t = Z[:c, 0], T[:c]
+            m *= sign
+            xp.abs(m, out=t)
+            t *= -1.0
+            xp.exp(t, out=t)
+            xp.log1p(t, out=t)
+            bk.clamp_min(m, 0.0)
+            m += t
+            out[at : at + c] = bk.to_numpy(m.mean(axis=1))
+            return c
+        z = Z[:c]
+        zmax = xp.amax(z, axis=1)  # (c, n)
+        true = z.reshape(c, -1)[:, flat]  # (c, n) true-class logits
+        z -= zmax[:, None]
+        xp.exp(z, out=z)
+        out[at : at + c] = bk.to_numpy((xp.log(z.sum(axis=1)) + zmax - true).mean(axis=1))
         return c
 
     threads = THREADS if bk.device == "cpu" and len(starts) > 1 else 1  # NumPy releases the GIL
@@ -252,14 +280,15 @@ def loss_landscape(
     _check(cfg)
     device = resolve_device(cfg.device)
     center = traj.weights[-1].astype(np.float64)
-    if cfg.directions == "random":
-        rng = np.random.default_rng(cfg.seed)
-        d1, d2 = (filter_normalised(center, traj.sizes, rng) for _ in range(2))
-        explained = np.full(2, np.nan)
-        (a0, a1), (b0, b1) = (-cfg.span, cfg.span), (-cfg.span, cfg.span)
-    else:
-        d1, d2, explained = pca_directions(traj.weights)
-    path = project(traj.weights, center, d1, d2)
+    with _one_blas_thread():
+        if cfg.directions == "random":
+            rng = np.random.default_rng(cfg.seed)
+            d1, d2 = (filter_normalised(center, traj.sizes, rng) for _ in range(2))
+            explained = np.full(2, np.nan)
+            (a0, a1), (b0, b1) = (-cfg.span, cfg.span), (-cfg.span, cfg.span)
+        else:
+            d1, d2, explained = pca_directions(traj.weights)
+        path = project(traj.weights, center, d1, d2)
     if cfg.directions == "pca":
         lo, hi = np.minimum(path.min(axis=0), 0.0), np.maximum(path.max(axis=0), 0.0)
         pad = cfg.span * np.maximum(hi - lo, 1e-6)
@@ -283,6 +312,21 @@ def loss_landscape(
         device=device,
         seconds=time.perf_counter() - start,
     )
+
+
+@functools.cache
+def _blas_threads() -> ThreadpoolController:
+    return ThreadpoolController()
+
+
+def _one_blas_thread() -> contextlib.AbstractContextManager:
+    """BLAS on the calling thread only, for small linear algebra just before the slice.
+
+    Once woken, OpenBLAS's threads spin for a while (about 0.1 s) before they sleep, and take the cores
+    from the slice's own threads: an SVD or a least-squares fit of the trajectory made the slice after
+    it about 1.6 times slower.
+    """
+    return _blas_threads().limit(limits=1, user_api="blas")
 
 
 def _check(cfg: LandscapeConfig) -> None:

@@ -50,9 +50,20 @@ def test_trajectory_is_the_training_run_of_train(data, trajectory):
     assert len(trajectory.y) == len(result.train_index)
 
 
-@pytest.mark.parametrize("activation", ["tanh", "relu", "gelu", "leaky_relu", "sigmoid"])
-def test_batched_grid_equals_the_per_point_loop(data, activation):
-    traj = record_trajectory(data, replace(CFG, activation=activation, epochs=20, hidden=(6, 5, 4)))
+@pytest.fixture(scope="module")
+def moons() -> Dataset:
+    return make_dataset(DatasetConfig("moons", n_samples=200, noise=0.2, seed=3))
+
+
+@pytest.mark.parametrize(
+    "activation, classes",
+    [("tanh", 3), ("relu", 3), ("gelu", 3), ("leaky_relu", 3), ("sigmoid", 3), ("tanh", 2), ("relu", 2)],
+)
+def test_batched_grid_equals_the_per_point_loop(data, moons, activation, classes):
+    """Three classes take the log-sum-exp path; two take the margin's softplus."""
+    traj = record_trajectory(moons if classes == 2 else data,
+                             replace(CFG, activation=activation, epochs=20, hidden=(6, 5, 4)))  # fmt: skip
+    assert traj.sizes[-1] == classes
     rng = np.random.default_rng(0)
     center = traj.weights[-1].astype(np.float64)
     d1, d2 = (filter_normalised(center, traj.sizes, rng) for _ in range(2))
@@ -68,7 +79,23 @@ def test_batched_grid_equals_the_per_point_loop(data, activation):
     assert np.ptp(loop) > 0.1  # the slice is not flat, so the comparison means something
 
 
-def test_torch_backend_gives_the_numpy_slice(trajectory):
+@pytest.mark.parametrize("classes", [2, 3])
+def test_far_from_the_minimum_the_loss_stays_finite_and_exact(data, moons, classes):
+    """Far out the logits are in the hundreds: exp would overflow without the max / |m| shifts."""
+    traj = record_trajectory(moons if classes == 2 else data, replace(CFG, epochs=10))
+    center = traj.weights[-1].astype(np.float64)
+    d1, d2 = (filter_normalised(center, traj.sizes, np.random.default_rng(4)) for _ in range(2))
+    coords = np.array([[40.0, -40.0], [-60.0, 25.0], [0.0, 0.0]])
+    got = grid_losses(make_backend("cpu"), center, d1, d2, coords, traj.sizes, "relu", traj.X, traj.y)
+    want = [point_loss(center + a * d1 + b * d2, traj.sizes, "relu", traj.X, traj.y) for a, b in coords]
+    assert np.isfinite(got).all() and max(want) > 20
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("classes", [2, 3])
+def test_torch_backend_gives_the_numpy_slice(trajectory, moons, classes):
+    if classes == 2:
+        trajectory = record_trajectory(moons, CFG)
     rng = np.random.default_rng(1)
     center = trajectory.weights[-1].astype(np.float64)
     d1, d2 = (filter_normalised(center, trajectory.sizes, rng) for _ in range(2))

@@ -33,11 +33,6 @@ def _available() -> tuple[bool, bool]:
     return bool(torch.cuda.is_available()), mps
 
 
-def import_torch() -> None:
-    """Import torch ahead of need: UMAP runs on it even on a machine without a GPU."""
-    import torch  # noqa: F401
-
-
 def resolve_device(requested: str = "auto") -> str:
     """Map a user request to a usable torch device name ("cpu", "cuda" or "mps").
 

@@ -1,4 +1,5 @@
-"""UMAP in PyTorch: the algorithm of McInnes, Healy and Melville (umap-learn), without JIT compiling.
+"""UMAP in NumPy and PyTorch: the algorithm of McInnes, Healy and Melville (umap-learn), without JIT
+compiling.
 
 `umap_layout(X, UmapParams(...))` follows umap-learn's steps and constants:
 1. the exact k nearest neighbours (`engine.neighbors.knn`, the row itself first);
@@ -11,8 +12,9 @@
    its weight with 5 negative samples per positive one, learning rate 1 -> 0 linearly, gradients
    clipped at 4, curve 1 / (1 + a d^(2b)) fitted to min_dist. Where umap-learn updates one edge at a
    time, here every edge due in an epoch is updated at once (vectorised, as GPU UMAPs do).
-It runs on the CPU, or on CUDA when `device` says so; `on_layout(fraction, coords)` receives the
-layout as it optimises. torch and scipy are imported inside the functions.
+It runs in NumPy on the CPU (no torch import: about a second of a first embedding's wait), or in
+torch on CUDA when `device` says so; `on_layout(fraction, coords)` receives the layout as it
+optimises. scipy is imported inside the functions.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from engine.neighbors import knn
+from engine.ops import Backend, make_backend
 
 Layout = Callable[[float, np.ndarray], None]  # (fraction done, coords (n, n_components))
 NEGATIVE_RATE = 5  # negative samples per positive sample
@@ -45,8 +48,6 @@ class UmapParams:
 
 def umap_layout(X: np.ndarray, params: UmapParams, on_layout: Layout | None = None) -> np.ndarray:
     """UMAP coordinates (n, n_components) float64 of the rows of X (n, d); see the module docstring."""
-    import torch
-
     n = X.shape[0]
     k = min(params.n_neighbors, n - 1)
     epochs = params.n_epochs or (500 if n <= 10_000 else 200)
@@ -56,15 +57,9 @@ def umap_layout(X: np.ndarray, params: UmapParams, on_layout: Layout | None = No
     graph.eliminate_zeros()
     start = initial_layout(X, graph, params.n_components, params.seed)  # (n, n_components)
     a, b = curve_params(params.min_dist)
-    device = torch.device(params.device)
     coo = graph.tocoo()
-    Y = torch.as_tensor(start, dtype=torch.float32, device=device)
-    head = torch.as_tensor(coo.row, dtype=torch.int32, device=device)  # (n_edges,)
-    tail = torch.as_tensor(coo.col, dtype=torch.int32, device=device)  # (n_edges,)
-    weight = torch.as_tensor(coo.data, dtype=torch.float32, device=device)  # (n_edges,)
-    with torch.no_grad():
-        _optimise(Y, head, tail, weight, epochs, a, b, params, on_layout)
-    return Y.cpu().numpy().astype(np.float64)
+    bk = make_backend(params.device)  # NumPy on the CPU: no torch import there
+    return _optimise(bk, start, coo.row, coo.col, coo.data, epochs, a, b, params, on_layout)
 
 
 def fuzzy_graph(index: np.ndarray, dist: np.ndarray) -> Any:
@@ -160,69 +155,92 @@ def _spectral(graph: Any, dims: int, rng: np.random.Generator) -> np.ndarray | N
     return vectors[:, -2 : -dims - 2 : -1]  # eigsh sorts ascending; skip the top (trivial) one
 
 
-def _optimise(Y: Any, head: Any, tail: Any, weight: Any, epochs: int, a: float, b: float,
-              params: UmapParams, on_layout: Layout | None) -> None:  # fmt: skip
-    """umap-learn's optimize_layout_euclidean, every edge due in an epoch updated at once.
+def _optimise(bk: Backend, start: np.ndarray, head: np.ndarray, tail: np.ndarray, weight: np.ndarray,
+              epochs: int, a: float, b: float, params: UmapParams, on_layout: Layout | None) -> np.ndarray:  # fmt: skip
+    """umap-learn's optimize_layout_euclidean, every edge due in an epoch updated at once; returns
+    the layout (n, dims) float64 from the start (n, dims) and the edges head -> tail with weights.
 
     An edge of weight w is due every max(w) / w epochs; each time, its two ends attract and
     NEGATIVE_RATE random rows push its head away (umap-learn draws the same count on average).
-    Coordinates are kept one column per dimension and every step writes into buffers made once:
-    one-dimensional gathers and scatter-adds with int32 indices are several times faster than on
-    (n, dims) rows with int64 ones, and reusing memory spares the page faults of fresh tensors of
-    millions of entries each epoch. Negative samples are read from one seeded pool of random rows
-    at a random offset each epoch, since drawing millions of integers cost as much as the rest.
+    Written once for the NumPy and torch backends (engine.ops). Coordinates are kept one column per
+    dimension and every step writes into buffers made once: one-dimensional gathers and scatter-adds
+    are several times faster than on (n, dims) rows, and reusing memory spares the page faults of
+    fresh arrays of millions of entries each epoch. Negative samples are read from one seeded pool of
+    random rows at a random offset each epoch, since drawing millions of integers cost as much as the
+    rest.
     """
-    import torch
+    xp = bk.xp
+    n, dims = start.shape
+    cols = [bk.asarray(start[:, d]) for d in range(dims)]  # dims x (n,)
+    every = bk.asarray(weight.max() / weight)  # (n_edges,) epochs between samples of each edge
+    next_due = bk.copy(every)
+    head, tail = bk.positions(head), bk.positions(tail)
+    size = len(weight) * NEGATIVE_RATE
+    buf = {k: bk.zeros(size) for k in ("d2", "p", "g")}
+    diff = [bk.zeros(size) for _ in range(dims)]
+    hn_buf = bk.positions(np.zeros(size))
+    rng = np.random.default_rng(params.seed)
+    pool = bk.positions(rng.integers(0, n, 2 * size))
+    offsets = rng.integers(0, size + 1, epochs).tolist()
 
-    n, dims = Y.shape
-    cols = [Y[:, d].contiguous() for d in range(dims)]  # dims x (n,)
-    every = weight.max() / weight  # (n_edges,) epochs between samples of each edge
-    next_due = every.clone()
-    size = head.shape[0] * NEGATIVE_RATE
-    buf = {k: torch.empty(size, device=Y.device) for k in ("d2", "p", "g")}
-    diff = [torch.empty(size, device=Y.device) for _ in range(dims)]
-    hn_buf = torch.empty(size, dtype=torch.int32, device=Y.device)
-    gen = torch.Generator(device=Y.device).manual_seed(params.seed)
-    pool = torch.randint(0, n, (2 * size,), generator=gen, dtype=torch.int32, device=Y.device)
-    offsets = torch.randint(0, size + 1, (epochs,), generator=gen, device=Y.device).tolist()
+    def layout() -> np.ndarray:
+        return np.stack([bk.to_numpy(c) for c in cols], axis=1).astype(np.float64)
+
     for epoch in range(epochs):
         alpha = 1.0 - epoch / epochs
-        due = torch.nonzero(next_due <= epoch).squeeze(1)  # (m,)
-        next_due.index_add_(0, due, every.index_select(0, due))
-        h, t = head.index_select(0, due), tail.index_select(0, due)
+        due = bk.flatnonzero(next_due <= epoch)  # (m,)
+        next_due[due] += every[due]
+        h, t = head[due], tail[due]
         m = h.shape[0]
         # attraction along the sampled edges: grad of log(1 + a d^2b) with respect to d^2
-        d2 = _squared(cols, h, t, diff, buf, m).clamp_min_(1e-12)
-        p = torch.pow(d2, b, out=buf["p"][:m])
-        coef = p.div_(torch.mul(p, a, out=buf["g"][:m]).add_(1).mul_(d2)).mul_(-2 * a * b)
+        d2 = _squared(bk, cols, h, t, diff, buf, m)
+        bk.clamp_min(d2, 1e-12)
+        coef = xp.pow(d2, b, out=buf["p"][:m])
+        g = xp.multiply(coef, a, out=buf["g"][:m])
+        g += 1.0
+        g *= d2
+        xp.divide(coef, g, out=coef)
+        coef *= -2.0 * a * b
         for col, dd in zip(cols, diff, strict=True):
-            step = dd[:m].mul_(coef).clamp_(-CLIP, CLIP).mul_(alpha)
-            col.index_add_(0, h, step)
-            col.index_add_(0, t, step.neg_())
+            step = _step(xp, dd[:m], coef, alpha)
+            bk.scatter_add(col, h, step)
+            xp.negative(step, out=step)
+            bk.scatter_add(col, t, step)
         # repulsion from NEGATIVE_RATE random rows per sampled edge
         M = m * NEGATIVE_RATE
         hn = hn_buf[:M]
-        hn.view(NEGATIVE_RATE, m).copy_(h.expand(NEGATIVE_RATE, m))
+        hn.reshape(NEGATIVE_RATE, m)[...] = h
         tn = pool[offsets[epoch] : offsets[epoch] + M]
-        d2 = _squared(cols, hn, tn, diff, buf, M)
-        p = torch.pow(d2, b, out=buf["p"][:M])
-        coef = p.mul_(a).add_(1).mul_(d2.add_(0.001)).reciprocal_().mul_(2 * b)  # 0 where diff is 0
+        d2 = _squared(bk, cols, hn, tn, diff, buf, M)
+        coef = xp.pow(d2, b, out=buf["p"][:M])
+        coef *= a
+        coef += 1.0
+        d2 += 0.001
+        coef *= d2
+        xp.reciprocal(coef, out=coef)
+        coef *= 2.0 * b  # 0 where diff is 0
         for col, dd in zip(cols, diff, strict=True):
-            col.index_add_(0, hn, dd[:M].mul_(coef).clamp_(-CLIP, CLIP).mul_(alpha))
+            bk.scatter_add(col, hn, _step(xp, dd[:M], coef, alpha))
         if on_layout is not None and ((epoch + 1) % params.layout_every == 0 or epoch + 1 == epochs):
-            on_layout((epoch + 1) / epochs, torch.stack(cols, 1).cpu().numpy().astype(np.float64))
-    Y.copy_(torch.stack(cols, 1))
+            on_layout((epoch + 1) / epochs, layout())
+    return layout()
 
 
-def _squared(cols: list, i: Any, j: Any, diff: list, buf: dict, m: int) -> Any:
+def _step(xp: Any, diff: Any, coef: Any, alpha: float) -> Any:
+    """In place: diff * coef, clipped at CLIP, times the learning rate alpha."""
+    diff *= coef
+    xp.clip(diff, -CLIP, CLIP, out=diff)
+    diff *= alpha
+    return diff
+
+
+def _squared(bk: Backend, cols: list, i: Any, j: Any, diff: list, buf: dict, m: int) -> Any:
     """Into buffers: diff[d][:m] = cols[d][i] - cols[d][j]; returns |diff|^2 (m,), a view of buf["d2"]."""
-    import torch
-
-    d2 = buf["d2"][:m].zero_()
-    scratch = buf["g"][:m]
+    d2, scratch = buf["d2"][:m], buf["g"][:m]
+    d2[...] = 0.0
     for col, dd in zip(cols, diff, strict=True):
-        out = dd[:m]
-        torch.index_select(col, 0, i, out=out)
-        out.sub_(torch.index_select(col, 0, j, out=scratch))
-        d2.addcmul_(out, out)
+        out = bk.gather(col, i, dd[:m])
+        out -= bk.gather(col, j, scratch)
+        bk.xp.multiply(out, out, out=scratch)
+        d2 += scratch
     return d2

@@ -1,9 +1,15 @@
-"""Exact k-nearest neighbours in PyTorch, blockwise, on the CPU or a GPU.
+"""Exact k-nearest neighbours, blockwise: NumPy on the CPU, PyTorch on a GPU.
 
-`knn(X, k)` computes every row's k nearest rows (itself first) by Euclidean distance, one block of
-rows at a time, so memory stays at `block x n` distances whatever the table's size. It needs no
-compilation, which is what makes the first UMAP of a session fast; on 50,000 x 50 it takes a few
-seconds on two CPU cores and a fraction of a second on a GPU. torch is imported inside the function.
+`knn(X, k, device)` computes every row's k nearest rows (itself first) by Euclidean distance, one
+block of rows at a time, so memory stays at `block x n` distances whatever the table's size. It needs
+no compilation, which is what makes the first UMAP of a session fast: on 50,000 x 50 it takes a few
+seconds on two CPU cores and a fraction of a second on a GPU. On the CPU it does not import torch
+(about a second of a first embedding's wait); `knn_torch` runs the same search in torch on any device.
+
+Both find candidates with ||x||^2 - 2 x.y + ||y||^2 in float32 and then recompute their distances
+directly, so the returned distances are exact to float32 rounding. A full top-k over n columns is
+slow on a CPU, so each row's columns are cut into groups of GROUP: the k nearest rows lie in the k
+groups with the smallest minima, and the exact top-k runs on those alone.
 """
 
 from __future__ import annotations
@@ -20,24 +26,76 @@ def knn(X: np.ndarray, k: int, device: str = "cpu") -> tuple[np.ndarray, np.ndar
     """Indices (n, k) int64 and distances (n, k) float32 of each row's k nearest rows of X (n, d).
 
     Row i's own index comes first (distance 0), as in umap-learn; ties keep the lower index.
-    Candidates are found with ||x||^2 - 2 x.y + ||y||^2 in float32 and their distances are then
-    recomputed directly, so the returned distances are exact to float32 rounding. A full top-k over
-    n columns is slow on a CPU, so each row's columns are cut into groups of GROUP: the k nearest
-    rows lie in the k groups with the smallest minima, and the exact top-k runs on those alone.
+    NumPy on the CPU, torch (`knn_torch`) on any other device.
     """
-    import torch
+    if device != "cpu":
+        return knn_torch(X, k, device)
+    X = np.ascontiguousarray(X, dtype=np.float32)
+    n = _check(X, k)
+    groups, kg, block = _layout(n, k)
+    sq = np.full(groups * GROUP, np.inf, dtype=np.float32)
+    sq[:n] = (X * X).sum(1)  # (n_padded,) squared norms, +inf for the padding
+    Xm2 = np.zeros((groups * GROUP, X.shape[1]), dtype=np.float32)
+    Xm2[:n] = -2.0 * X
+    index = np.empty((n, k), dtype=np.int64)
+    offsets = np.arange(GROUP)[None, :, None] * groups
+    for start in range(0, n, block):
+        stop = min(start + block, n)
+        b = stop - start
+        d2 = X[start:stop] @ Xm2.T  # (b, n_padded)
+        d2 += sq  # minus ||x_i||^2, the same for the whole row
+        d2[np.arange(b), np.arange(start, stop)] = -np.inf  # the row itself always comes first
+        # Group j holds the columns j, j + groups, j + 2 groups...: its minimum is then a reduction
+        # over the middle axis, which NumPy vectorises (a short last axis it does not).
+        g = d2.reshape(b, GROUP, groups)
+        best = _smallest(g.min(axis=1), kg)[:, None, :]  # (b, 1, kg) groups
+        cand = np.take_along_axis(g, best, axis=2).reshape(b, -1)  # (b, GROUP * kg)
+        cols = (best + offsets).reshape(b, -1)
+        pick = _smallest(cand, k)
+        near = np.take_along_axis(cols, pick, axis=1)
+        order = np.lexsort((near, np.take_along_axis(cand, pick, axis=1)), axis=1)  # by distance, then index
+        index[start:stop] = np.take_along_axis(near, order, axis=1)
+    dist = np.empty((n, k), dtype=np.float32)
+    step = max(1, 2**22 // (k * X.shape[1]))
+    for start in range(0, n, step):
+        rows = X[start : start + step, None, :]  # (b, 1, d)
+        dist[start : start + step] = np.sqrt(((X[index[start : start + step]] - rows) ** 2).sum(-1))
+    order = np.argsort(dist, axis=1, kind="stable")  # rounding may have swapped close neighbours
+    return np.take_along_axis(index, order, axis=1), np.take_along_axis(dist, order, axis=1)
 
+
+def _smallest(a: np.ndarray, k: int) -> np.ndarray:
+    """Column positions (b, k) of each row's k smallest entries of a (b, m), in no order."""
+    if k >= a.shape[1]:
+        return np.broadcast_to(np.arange(a.shape[1]), a.shape).copy()
+    return np.argpartition(a, k - 1, axis=1)[:, :k]
+
+
+def _check(X: Any, k: int) -> int:
     n = X.shape[0]
     if not 1 <= k <= n:
         raise ValueError(f"k must be between 1 and the number of rows ({n}); got {k}.")
-    Xt = torch.as_tensor(np.ascontiguousarray(X, dtype=np.float32), device=device)  # (n, d)
+    return n
+
+
+def _layout(n: int, k: int) -> tuple[int, int, int]:
+    """Column groups, groups kept per row, and rows per block for n rows and k neighbours."""
     groups = -(-n // GROUP)  # columns are searched in groups of GROUP, the last one padded
+    block = max(1, min(n, BLOCK_BYTES // (4 * groups * GROUP)))
+    return groups, min(k, groups), block  # groups whose minimum is among the k smallest hold all k
+
+
+def knn_torch(X: np.ndarray, k: int, device: str = "cpu") -> tuple[np.ndarray, np.ndarray]:
+    """`knn` in torch on `device` (a GPU's, or the CPU's); torch is imported here."""
+    import torch
+
+    n = _check(X, k)
+    groups, kg, block = _layout(n, k)
+    Xt = torch.as_tensor(np.ascontiguousarray(X, dtype=np.float32), device=device)  # (n, d)
     sq = torch.full((groups * GROUP,), float("inf"), device=device)
     sq[:n] = (Xt * Xt).sum(1)  # (n_padded,) squared norms, +inf for the padding
     Xp = torch.zeros((groups * GROUP, Xt.shape[1]), device=device)
     Xp[:n] = Xt
-    block = max(1, min(n, BLOCK_BYTES // (4 * groups * GROUP)))
-    kg = min(k, groups)  # groups whose minimum is among the k smallest hold all k nearest rows
     index = torch.empty((n, k), dtype=torch.int64, device=device)
     for start in range(0, n, block):
         stop = min(start + block, n)
@@ -69,26 +127,3 @@ def _distances(Xt: Any, index: Any) -> Any:
 
 def _numpy(t: Any) -> np.ndarray:
     return t.cpu().numpy()
-
-
-def knn_numpy(X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """`knn` on the CPU without torch (for t-SNE, which needs nothing else from it): the same
-    result, found with a blockwise partial sort of squared distances, then exact distances."""
-    X = np.ascontiguousarray(X, dtype=np.float32)
-    n = X.shape[0]
-    if not 1 <= k <= n:
-        raise ValueError(f"k must be between 1 and the number of rows ({n}); got {k}.")
-    sq = (X * X).sum(1)
-    index, dist = np.empty((n, k), dtype=np.int64), np.empty((n, k), dtype=np.float32)
-    block = max(1, min(n, BLOCK_BYTES // (4 * n)))
-    for s in range(0, n, block):
-        rows = np.arange(s, min(n, s + block))
-        d2 = sq[rows, None] - 2 * (X[rows] @ X.T) + sq[None, :]  # (b, n)
-        d2[np.arange(len(rows)), rows] = -np.inf  # each row itself first
-        near = np.argpartition(d2, k - 1, axis=1)[:, :k] if k < n else np.tile(np.arange(n), (len(rows), 1))
-        near.sort(axis=1)  # ties in the distance keep the lower index
-        order = np.argsort(np.take_along_axis(d2, near, axis=1), axis=1, kind="stable")
-        near = np.take_along_axis(near, order, axis=1)
-        index[rows] = near
-        dist[rows] = np.sqrt(((X[rows, None, :] - X[near]) ** 2).sum(-1))
-    return index, dist

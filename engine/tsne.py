@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.neighbors import knn, knn_numpy
+from engine.neighbors import knn
 
 Layout = Callable[[float, np.ndarray], None]  # (fraction done, coords (n, n_components))
 EARLY_ITER = 125  # iterations with early exaggeration (openTSNE and scikit-learn: 250)
@@ -53,7 +53,7 @@ def tsne_layout(X: np.ndarray, params: TsneParams, on_layout: Layout | None = No
     report(0.0, np.asarray(start, dtype=np.float64))
     k = min(n - 1, max(1, int(3 * params.perplexity)))
     # (n, k + 1), the row itself first; on the CPU without torch, so a first t-SNE need not import it
-    index, dist = knn_numpy(X, k + 1) if params.device == "cpu" else knn(X, k + 1, params.device)
+    index, dist = knn(X, k + 1, params.device)
     affinities = PerplexityBasedNN(
         perplexity=min(params.perplexity, (n - 1) / 3),
         knn_index=PrecomputedNeighbors(index[:, 1:], dist[:, 1:].astype(np.float64)),

@@ -140,18 +140,16 @@ def quality(
 
 @st.cache_resource
 def _warm() -> dict:
-    """Import torch and start the model-fitting workers in the background once per server, after
-    the first page has painted, so pages that train or fit start without waiting and the app's
-    start is not slowed."""
+    """Check the device (importing torch where a GPU may be) and start the model-fitting workers in
+    the background once per server, after the first page has painted, so pages that fit start
+    without waiting and the app's start is not slowed."""
     state: dict = {}
 
     def work() -> None:
         time.sleep(WARM_DELAY_S)
-        from engine.device import describe_device, import_torch, resolve_device
+        from engine.device import describe_device, resolve_device
 
         state["auto"] = describe_device(resolve_device("auto"))
-        import_torch()  # UMAP runs on it, also where the device check did not need it
-
         warm_boundary_workers()
 
     threading.Thread(target=work, daemon=True, name="warm-imports").start()

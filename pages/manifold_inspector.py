@@ -34,23 +34,41 @@ class Tile:
     error: str | None = None
 
 
-def compute(data: Dataset, key: str, cfgs: list[EmbedConfig]) -> list[Tile]:
-    """Every chosen embedding and its scores, with a progress bar while anything computes and the
-    layout of UMAP and t-SNE drawn as it optimises."""
-    slot, live, tiles = st.empty(), st.empty(), []
-    for i, cfg in enumerate(cfgs):
+def compute_tile(data: Dataset, key: str, cfg: EmbedConfig, selected: list[int]) -> Tile:
+    """One embedding in its tile: a progress bar and, for UMAP and t-SNE, the layout drawn as it
+    optimises; then the final picture at once, and its scores under it as soon as they are computed."""
+    label = METHODS[cfg.method].label
+    slot, live = st.empty(), st.empty()
 
-        def progress(frac: float, msg: str, i: int = i) -> None:
-            slot.progress(min((i + frac) / len(cfgs), 1.0), text=msg)  # the engine's messages name the method
+    def progress(frac: float, msg: str) -> None:
+        slot.progress(min(frac, 1.0), text=msg)  # the engine's messages name the method
 
-        try:
-            emb = cache.embedding(key, data.X, cfg, progress, live_drawer(live, data, cfg))
-            tiles.append(Tile(cfg, emb, cache.quality(key, data.X, emb, cfg, data.y)))
-        except ValueError as exc:
-            tiles.append(Tile(cfg, error=str(exc)))
+    try:
+        emb = cache.embedding(key, data.X, cfg, progress, live_drawer(live, data, cfg))
+    except ValueError as exc:
+        slot.empty()
         live.empty()
+        st.error(str(exc) if str(exc).startswith(label) else f"{label}: {exc}")
+        return Tile(cfg, error=str(exc))
     slot.empty()
-    return tiles
+    live.empty()
+    show_embedding(cfg, emb, data, selected)
+    scores = st.empty()
+    scores.caption(f"Scoring how faithful the {label} picture is…")
+    try:
+        q = cache.quality(key, data.X, emb, cfg, data.y)
+    except ValueError as exc:
+        scores.error(f"{label}: {exc}")
+        return Tile(cfg, emb, error=str(exc))
+    parts = [f"trustworthiness **{q.trustworthiness:.3f}**", f"continuity **{q.continuity:.3f}**"]
+    if q.knn_accuracy is not None:
+        parts.append(f"k-NN accuracy **{q.knn_accuracy:.3f}**")
+    if emb.explained_variance is not None:
+        parts.append(f"variance explained **{emb.explained_variance.sum():.1%}**")
+    scores.markdown(" · ".join(parts) + f" · {emb.seconds:.2f} s")
+    for note in emb.notes:
+        st.caption(f"ⓘ {note}")
+    return Tile(cfg, emb, q)
 
 
 def live_drawer(live, data: Dataset, cfg: EmbedConfig):
@@ -82,30 +100,17 @@ def on_select(method: str) -> None:
     st.session_state[f"{P}_selected"] = sorted({int(p["customdata"][0]) for p in points if "customdata" in p})
 
 
-def show_tile(tile: Tile, data: Dataset, selected: list[int]) -> None:
-    label = METHODS[tile.cfg.method].label
-    if tile.error:
-        st.error(tile.error if tile.error.startswith(label) else f"{label}: {tile.error}")
-        return
-    emb, q = tile.emb, tile.quality
-    axes = [f"{label} {j + 1}" for j in range(tile.cfg.n_components)]
+def show_embedding(cfg: EmbedConfig, emb: Embedding, data: Dataset, selected: list[int]) -> None:
+    label, method = METHODS[cfg.method].label, cfg.method
+    axes = [f"{label} {j + 1}" for j in range(cfg.n_components)]
     fig = figures.scatter_figure(emb.coords, data, emb.index, label, axes, selected)
-    method = tile.cfg.method
-    selectable = tile.cfg.n_components == 2  # Plotly selects by box or lasso in 2-D only
+    selectable = cfg.n_components == 2  # Plotly selects by box or lasso in 2-D only
     downloads.chart(
         fig, f"{data.name}_{method}", f"{P}_plot_{method}",
         lambda: export.embedding_frame(data, emb.index, emb.coords, method),
         on_select=(lambda: on_select(method)) if selectable else "ignore",
         selection_mode=("points", "box", "lasso"),
     )  # fmt: skip
-    parts = [f"trustworthiness **{q.trustworthiness:.3f}**", f"continuity **{q.continuity:.3f}**"]
-    if q.knn_accuracy is not None:
-        parts.append(f"k-NN accuracy **{q.knn_accuracy:.3f}**")
-    if emb.explained_variance is not None:
-        parts.append(f"variance explained **{emb.explained_variance.sum():.1%}**")
-    st.markdown(" · ".join(parts) + f" · {emb.seconds:.2f} s")
-    for note in emb.notes:
-        st.caption(f"ⓘ {note}")
 
 
 seed = widgets.page_start("Manifold inspector", "inspector", P, TABLE)
@@ -127,12 +132,11 @@ if not cfgs:
     st.info("Choose at least one method in the sidebar and press Compute.")
     st.stop()
 
-tiles = compute(data, key, cfgs)
 selected = st.session_state.get(f"{P}_selected", [])
-columns = st.columns(min(len(tiles), 2))
-for i, tile in enumerate(tiles):
+columns, tiles = st.columns(min(len(cfgs), 2)), []
+for i, cfg in enumerate(cfgs):
     with columns[i % len(columns)]:
-        show_tile(tile, data, selected)
+        tiles.append(compute_tile(data, key, cfg, selected))
 source = reproduce.source_from_key(key, data.name)
 st.download_button("Python script", lambda: reproduce.inspector_script(source, cfgs),
                    f"{data.name}_inspector.py", "text/x-python", key=f"{P}_script", on_click="ignore",

@@ -1,4 +1,4 @@
-"""The PyTorch UMAP and its neighbour search, against scikit-learn and umap-learn as oracles."""
+"""UMAP in NumPy and PyTorch and its neighbour search, against scikit-learn and umap-learn as oracles."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 
 from engine.datasets import load_bundled
 from engine.fast_umap import UmapParams, curve_params, fuzzy_graph, smooth_knn_dist, umap_layout
-from engine.neighbors import knn
+from engine.neighbors import knn, knn_torch
 from engine.quality import quality
 
 
@@ -15,13 +15,17 @@ def _data(n: int = 300, d: int = 8, seed: int = 0) -> np.ndarray:
     return np.random.default_rng(seed).normal(size=(n, d))
 
 
-@pytest.mark.parametrize("n", [1, 7, 300])
-def test_knn_matches_scikit_learns_exact_search(n):
+SEARCHES = {"numpy": knn, "torch": knn_torch}  # knn_torch on the CPU here
+
+
+@pytest.mark.parametrize("search", SEARCHES)
+@pytest.mark.parametrize("n", [1, 7, 33, 300, 1000])
+def test_knn_matches_scikit_learns_exact_search(n, search):
     from sklearn.neighbors import NearestNeighbors
 
     X = _data(n)
     k = min(n, 15)
-    index, dist = knn(X, k)
+    index, dist = SEARCHES[search](X, k)
     ref_dist, ref_index = NearestNeighbors(n_neighbors=k).fit(X).kneighbors(X)
     assert index.shape == dist.shape == (n, k) and index.dtype == np.int64
     assert np.array_equal(index[:, 0], np.arange(n)) and np.all(dist[:, 0] == 0)
@@ -29,16 +33,18 @@ def test_knn_matches_scikit_learns_exact_search(n):
     assert np.mean(index == ref_index) > 0.999  # ties in float32 may swap equal-distance rows
 
 
-def test_knn_finds_the_row_itself_first_even_among_duplicates():
+@pytest.mark.parametrize("search", SEARCHES)
+def test_knn_finds_the_row_itself_first_even_among_duplicates(search):
     X = np.repeat(_data(10), 3, axis=0)  # every row three times
-    index, dist = knn(X, 4)
+    index, dist = SEARCHES[search](X, 4)
     assert np.array_equal(index[:, 0], np.arange(30))
     assert np.all(dist[:, :3] < 1e-6) and np.all(dist[:, 3] > 0)
 
 
-def test_knn_rejects_a_k_beyond_the_rows():
+@pytest.mark.parametrize("search", SEARCHES)
+def test_knn_rejects_a_k_beyond_the_rows(search):
     with pytest.raises(ValueError, match="between 1 and the number of rows"):
-        knn(_data(5), 6)
+        SEARCHES[search](_data(5), 6)
 
 
 def test_smooth_knn_dist_meets_umaps_target_sum():
@@ -102,27 +108,44 @@ def test_cuda_gives_the_same_neighbours_and_an_equally_faithful_layout():
     assert gpu >= cpu - 0.01
 
 
-def test_cpu_threads_follow_the_idle_cores(monkeypatch):
-    from engine import streaming
-
-    monkeypatch.setattr(streaming.os, "cpu_count", lambda: 4)
-    for load, threads in ((0.2, 4), (1.4, 3), (3.9, 1), (12.0, 1)):
-        monkeypatch.setattr(streaming.os, "getloadavg", lambda load=load: (load, 0.0, 0.0))
-        assert streaming.idle_cores() == threads
-
-
-def test_numpy_neighbours_match_scikit_learn_and_put_each_row_first():
-    from sklearn.neighbors import NearestNeighbors
-
-    from engine.neighbors import knn_numpy
-
-    X = np.random.default_rng(3).normal(size=(700, 12))
-    index, dist = knn_numpy(X, 9)
-    ref_dist, _ = NearestNeighbors(n_neighbors=9).fit(X).kneighbors(X)
-    assert (index[:, 0] == np.arange(700)).all() and (dist[:, 0] == 0).all()
-    np.testing.assert_allclose(dist, ref_dist, atol=1e-4)
+def test_numpy_and_torch_neighbours_agree_on_wide_clustered_data():
+    """Many column groups (the pre-selection by group minimum matters) and near-duplicate rows."""
+    rng = np.random.default_rng(3)
+    centres = rng.normal(size=(20, 30)) * 4
+    X = centres[rng.integers(0, 20, 3000)] + rng.normal(scale=0.3, size=(3000, 30))
+    index, dist = knn(X, 12)
+    t_index, t_dist = knn_torch(X, 12)
+    assert (index[:, 0] == np.arange(3000)).all() and (dist[:, 0] == 0).all()
+    np.testing.assert_allclose(dist, t_dist, atol=1e-4)
     np.testing.assert_allclose(dist, np.linalg.norm(X[:, None, :] - X[index], axis=-1), atol=1e-4)
-    assert (np.diff(dist, axis=1) >= 0).all()
+    assert (np.diff(dist, axis=1) >= 0).all() and np.mean(index == t_index) > 0.999
+
+
+def test_umap_on_the_torch_backend_keeps_the_same_neighbourhoods(monkeypatch):
+    """The layout loop is written once for NumPy (the CPU) and torch (CUDA): run the torch side on the CPU."""
+    from engine import fast_umap
+    from engine.ops import make_backend
+
+    digits = load_bundled("digits")
+    X, y = digits.X[:500], digits.y[:500]
+    numpy_q = quality(X, umap_layout(X, UmapParams(n_epochs=200)), y)
+    monkeypatch.setattr(fast_umap, "make_backend", lambda device: make_backend(device, "torch"))
+    torch_q = quality(X, umap_layout(X, UmapParams(n_epochs=200)), y)
+    assert torch_q.trustworthiness > 0.95 and torch_q.knn_accuracy > 0.9
+    assert abs(torch_q.trustworthiness - numpy_q.trustworthiness) < 0.01
+
+
+def test_umap_on_the_cpu_does_not_import_torch():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, numpy as np; from engine.fast_umap import umap_layout, UmapParams; "
+        "umap_layout(np.random.default_rng(0).normal(size=(200, 5)), UmapParams(n_epochs=20)); "
+        "print('torch' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False"]
 
 
 def test_no_gpu_driver_means_no_torch_import_for_the_device():

@@ -22,7 +22,7 @@ from explorer import cache, downloads, export, figures, reproduce, widgets
 P = "mi"
 TABLE = widgets.data_params("swiss_roll", 1000) + widgets.embed_params()
 LIVE_EVERY_S = 1.0  # least seconds between two live layouts of up to 25,000 points
-LIVE_ROWS = 5_000  # tables this large show the PCA preview at once
+LIVE_ROWS = 5_000  # tables this large show their optimising layouts at once
 LIVE_AFTER_S = 1.5  # smaller tables show live layouts only after this many seconds
 
 
@@ -73,14 +73,15 @@ def compute_tile(data: Dataset, key: str, cfg: EmbedConfig, selected: list[int])
 
 def live_drawer(live, data: Dataset, cfg: EmbedConfig):
     """A callback drawing intermediate layouts in `live`, at most one every LIVE_EVERY_S seconds per
-    25,000 points so that large tables do not flood the browser. Tables of LIVE_ROWS rows or more
-    show their first (PCA) picture at once; smaller ones, usually done within a second or two, show
-    layouts only once LIVE_AFTER_S seconds have passed, since each picture costs the browser a redraw."""
+    25,000 points so that large tables do not flood the browser. The first (PCA) picture shows at
+    once; tables under LIVE_ROWS rows, usually done within a second or two, show the optimising
+    layouts only once LIVE_AFTER_S seconds have passed, since each picture costs the browser a redraw.
+    (The preview also has the browser load its charting code while the layout optimises.)"""
     label, start, last = METHODS[cfg.method].label, time.monotonic(), [0.0]
 
     def draw(frac: float, coords, rows) -> None:
         now = time.monotonic()
-        if len(rows) < LIVE_ROWS and now - start < LIVE_AFTER_S:
+        if frac > 0 and len(rows) < LIVE_ROWS and now - start < LIVE_AFTER_S:
             return
         if last[0] and now - last[0] < LIVE_EVERY_S * max(1.0, len(rows) / 25_000):
             return

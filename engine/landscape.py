@@ -197,7 +197,8 @@ def grid_losses(
     xp, n, n_layers, k = bk.xp, len(y), len(sizes) - 1, sizes[-1]
     budget = max_elements or CHUNK_ELEMENTS["cpu" if bk.device == "cpu" else "gpu"]
     views = [layer_views(v, sizes) for v in (center, d1, d2)]
-    if k == 2:  # the margin row z_1 - z_0; its sign is flipped below for samples of class 1
+    sign = None
+    if k == 2:  # the margin row z_1 - z_0; its sign is flipped for samples of class 1
         views = [[*V[:-1], V[-1][1:] - V[-1][:1]] for V in views]
         sign = bk.asarray(np.where(np.asarray(y) == 0, 1.0, -1.0))
     Ws = [[bk.asarray(V[i])[None] for V in views] for i in range(n_layers)]  # (1, out, in + 1) each
@@ -235,23 +236,7 @@ def grid_losses(
             if not last:
                 activate(bk, activation, z, *([None, None] if S[i] is None else [t[:c] for t in S[i]]))
                 h = H[i][:c]
-        if k == 2:  # softplus(m) = max(m, 0) + log(1 + exp(-|m|)) of the margin m = z_other - z_true
-            m, t = Z[:c, 0], T[:c]
-            m *= sign
-            xp.abs(m, out=t)
-            t *= -1.0
-            xp.exp(t, out=t)
-            xp.log1p(t, out=t)
-            bk.clamp_min(m, 0.0)
-            m += t
-            out[at : at + c] = bk.to_numpy(m.mean(axis=1))
-            return c
-        z = Z[:c]
-        zmax = xp.amax(z, axis=1)  # (c, n)
-        true = z.reshape(c, -1)[:, flat]  # (c, n) true-class logits
-        z -= zmax[:, None]
-        xp.exp(z, out=z)
-        out[at : at + c] = bk.to_numpy((xp.log(z.sum(axis=1)) + zmax - true).mean(axis=1))
+        out[at : at + c] = bk.to_numpy(_mean_loss(bk, Z[:c], T[:c], sign if k == 2 else flat))
         return c
 
     threads = THREADS if bk.device == "cpu" and len(starts) > 1 else 1  # NumPy releases the GIL
@@ -270,6 +255,32 @@ def grid_losses(
         if pool:
             pool.shutdown(cancel_futures=True)
     return out
+
+
+def _mean_loss(bk: Backend, z: Array, t: Array, sign_or_flat: Array) -> Array:
+    """Mean cross-entropy (c,) of c grid points' last-layer outputs z, in place (z is overwritten).
+
+    Two classes: z (c, 1, n) holds the margin z_1 - z_0 and `sign_or_flat` (n,) is +1 for class 0
+    and -1 for class 1, so z * sign = z_other - z_true = m and the loss is softplus(m) = max(m, 0) +
+    log(1 + exp(-|m|)), with t (c, n) as scratch. More classes: z (c, k, n) holds the logits and
+    `sign_or_flat` (n,) the position of each true logit in a flattened (k, n) block.
+    """
+    xp, c = bk.xp, z.shape[0]
+    if z.shape[1] == 1:
+        m = z[:, 0]
+        m *= sign_or_flat
+        xp.abs(m, out=t)
+        t *= -1.0
+        xp.exp(t, out=t)
+        xp.log1p(t, out=t)
+        bk.clamp_min(m, 0.0)
+        m += t
+        return m.mean(axis=1)
+    zmax = xp.amax(z, axis=1)  # (c, n)
+    true = z.reshape(c, -1)[:, sign_or_flat]  # (c, n) true-class logits
+    z -= zmax[:, None]
+    xp.exp(z, out=z)
+    return (xp.log(z.sum(axis=1)) + zmax - true).mean(axis=1)
 
 
 def loss_landscape(

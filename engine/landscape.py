@@ -30,7 +30,7 @@ import functools
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -330,14 +330,21 @@ def _blas_threads() -> ThreadpoolController:
     return ThreadpoolController()
 
 
-def _one_blas_thread() -> contextlib.AbstractContextManager:
+_BLAS_LIMIT = threading.Lock()  # the limit is process-wide: one holder at a time restores it right
+
+
+@contextlib.contextmanager
+def _one_blas_thread() -> Iterator[None]:
     """BLAS on the calling thread only, for small linear algebra just before the slice.
 
     Once woken, OpenBLAS's threads spin for a while (about 0.1 s) before they sleep, and take the cores
     from the slice's own threads: an SVD or a least-squares fit of the trajectory made the slice after
-    it about 1.6 times slower.
+    it about 1.6 times slower. The limit applies to the whole process and is undone on leaving, so
+    sessions take it in turn (each holds it for about a millisecond); interleaved, the last to leave
+    would restore the one thread the other had set.
     """
-    return _blas_threads().limit(limits=1, user_api="blas")
+    with _BLAS_LIMIT, _blas_threads().limit(limits=1, user_api="blas"):
+        yield
 
 
 def _check(cfg: LandscapeConfig) -> None:

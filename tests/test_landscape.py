@@ -166,3 +166,40 @@ def test_cuda_slice_agrees_with_cpu(trajectory):
     gpu, cpu = loss_landscape(trajectory, cfg), loss_landscape(trajectory, replace(cfg, device="cpu"))
     assert gpu.device == "cuda"
     np.testing.assert_allclose(gpu.loss, cpu.loss, atol=1e-4)
+
+
+def test_the_one_thread_blas_limit_is_undone_when_sessions_overlap():
+    """Two sessions computing slices at once: the first to leave must not leave BLAS on one thread."""
+    import time
+
+    from threadpoolctl import threadpool_info
+
+    from engine.landscape import _one_blas_thread
+
+    def blas_threads() -> list[int]:
+        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+    before = blas_threads()
+    if max(before, default=1) <= 1:
+        pytest.skip("BLAS runs on one thread here anyway")
+    a_in, a_go, b_go = threading.Event(), threading.Event(), threading.Event()
+
+    def first() -> None:
+        with _one_blas_thread():
+            a_in.set()
+            a_go.wait(5)
+
+    def second() -> None:
+        with _one_blas_thread():
+            b_go.wait(5)
+
+    ta, tb = threading.Thread(target=first), threading.Thread(target=second)
+    ta.start()
+    a_in.wait(5)
+    tb.start()
+    time.sleep(0.2)  # the second session asks for the limit while the first holds it
+    a_go.set()
+    ta.join(5)
+    b_go.set()
+    tb.join(5)
+    assert blas_threads() == before

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib
 import threading
 import time
 from collections import OrderedDict
@@ -27,7 +28,15 @@ if TYPE_CHECKING:
     from engine.tables import Table, TableOptions
 
 MAX_ENTRIES = 32
-WARM_DELAY_S = 5.0  # seconds after the first run before torch is imported in the background
+WARM_DELAY_S = 5.0  # seconds after the first run before the background imports (_warm)
+# scikit-learn's bundled datasets (about 1 s to import), the scipy parts of UMAP and the scores
+WARM_MODULES = (
+    "sklearn.datasets",
+    "scipy.sparse.linalg",
+    "scipy.optimize",
+    "sklearn.manifold",
+    "sklearn.neighbors",
+)
 Progress = Callable[[float, str], None] | None
 Layout = Callable[[float, np.ndarray, np.ndarray], None] | None  # (fraction, coords, rows)
 
@@ -140,9 +149,9 @@ def quality(
 
 @st.cache_resource
 def _warm() -> dict:
-    """Check the device (importing torch where a GPU may be) and start the model-fitting workers in
-    the background once per server, after the first page has painted, so pages that fit start
-    without waiting and the app's start is not slowed."""
+    """Check the device (importing torch where a GPU may be), start the model-fitting workers and
+    import what embeddings and their scores need, in the background once per server, after the first
+    page has painted: pages then start without waiting and the app's start is not slowed."""
     state: dict = {}
 
     def work() -> None:
@@ -151,6 +160,8 @@ def _warm() -> dict:
 
         state["auto"] = describe_device(resolve_device("auto"))
         warm_boundary_workers()
+        for name in WARM_MODULES:
+            importlib.import_module(name)
 
     threading.Thread(target=work, daemon=True, name="warm-imports").start()
     return state

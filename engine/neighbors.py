@@ -25,7 +25,8 @@ GROUP = 32  # columns per group: a first pass keeps the k groups with the smalle
 def knn(X: np.ndarray, k: int, device: str = "cpu") -> tuple[np.ndarray, np.ndarray]:
     """Indices (n, k) int64 and distances (n, k) float32 of each row's k nearest rows of X (n, d).
 
-    Row i's own index comes first (distance 0), as in umap-learn; ties keep the lower index.
+    Row i's own index comes first (distance 0), as in umap-learn; rows are sorted by distance, then
+    index, but which of several rows tied at the k-th distance is kept is not defined.
     NumPy on the CPU, torch (`knn_torch`) on any other device.
     """
     if device != "cpu":

@@ -197,26 +197,26 @@ def grid_losses(
     xp, n, n_layers, k = bk.xp, len(y), len(sizes) - 1, sizes[-1]
     budget = max_elements or CHUNK_ELEMENTS["cpu" if bk.device == "cpu" else "gpu"]
     views = [layer_views(v, sizes) for v in (center, d1, d2)]
-    sign = None
-    if k == 2:  # the margin row z_1 - z_0; its sign is flipped for samples of class 1
+    if k == 2:  # the margin row z_1 - z_0, its sign flipped for samples of class 1
         views = [[*V[:-1], V[-1][1:] - V[-1][:1]] for V in views]
-        sign = bk.asarray(np.where(np.asarray(y) == 0, 1.0, -1.0))
+        truth = bk.asarray(np.where(np.asarray(y) == 0, 1.0, -1.0))
+    else:  # the position of each true logit in a (k, n) block
+        truth = bk.index(np.asarray(y) * n + np.arange(n))
     Ws = [[bk.asarray(V[i])[None] for V in views] for i in range(n_layers)]  # (1, out, in + 1) each
     H0 = bk.asarray(np.r_[np.asarray(X).T, np.ones((1, n))])[None]  # (1, n_features + 1, n)
     step = max(1, budget // (max(sizes[1:]) * n))
-    flat = bk.index(np.asarray(y) * n + np.arange(n))  # position of each true logit in a (k, n) block
     coords_b, out = bk.asarray(coords), np.empty(len(coords))
     starts = list(range(0, len(coords), step))
     local = threading.local()  # each thread's preallocated buffers: fresh large arrays cost page faults
 
-    def buffers() -> tuple[list, list, Array, Array]:
+    def buffers() -> tuple[list, list, Array, Array | None]:
         H = [bk.zeros((step, o + 1, n)) for o in sizes[1:-1]]  # hidden outputs, then a row of ones
         for h in H:
             h[:, -1] = 1.0
         S = [
             [bk.zeros((step, o, n)) for _ in range(2)] if activation in SCRATCH else None for o in sizes[1:-1]
         ]
-        return H, S, bk.zeros((step, 1 if k == 2 else k, n)), bk.zeros((step, n))
+        return H, S, bk.zeros((step, 1 if k == 2 else k, n)), bk.zeros((step, n)) if k == 2 else None
 
     def chunk(at: int) -> int:
         with np.errstate(all="ignore"):  # per thread: the caller's setting does not reach worker threads
@@ -236,7 +236,7 @@ def grid_losses(
             if not last:
                 activate(bk, activation, z, *([None, None] if S[i] is None else [t[:c] for t in S[i]]))
                 h = H[i][:c]
-        out[at : at + c] = bk.to_numpy(_mean_loss(bk, Z[:c], T[:c], sign if k == 2 else flat))
+        out[at : at + c] = bk.to_numpy(_mean_loss(bk, Z[:c], None if T is None else T[:c], truth))
         return c
 
     threads = THREADS if bk.device == "cpu" and len(starts) > 1 else 1  # NumPy releases the GIL
@@ -257,18 +257,18 @@ def grid_losses(
     return out
 
 
-def _mean_loss(bk: Backend, z: Array, t: Array, sign_or_flat: Array) -> Array:
+def _mean_loss(bk: Backend, z: Array, t: Array | None, truth: Array) -> Array:
     """Mean cross-entropy (c,) of c grid points' last-layer outputs z, in place (z is overwritten).
 
-    Two classes: z (c, 1, n) holds the margin z_1 - z_0 and `sign_or_flat` (n,) is +1 for class 0
-    and -1 for class 1, so z * sign = z_other - z_true = m and the loss is softplus(m) = max(m, 0) +
+    Two classes: z (c, 1, n) holds the margin z_1 - z_0 and `truth` (n,) is +1 for class 0 and -1
+    for class 1, so z * truth = z_other - z_true = m and the loss is softplus(m) = max(m, 0) +
     log(1 + exp(-|m|)), with t (c, n) as scratch. More classes: z (c, k, n) holds the logits and
-    `sign_or_flat` (n,) the position of each true logit in a flattened (k, n) block.
+    `truth` (n,) the position of each true logit in a flattened (k, n) block.
     """
     xp, c = bk.xp, z.shape[0]
     if z.shape[1] == 1:
         m = z[:, 0]
-        m *= sign_or_flat
+        m *= truth
         xp.abs(m, out=t)
         t *= -1.0
         xp.exp(t, out=t)
@@ -277,7 +277,7 @@ def _mean_loss(bk: Backend, z: Array, t: Array, sign_or_flat: Array) -> Array:
         m += t
         return m.mean(axis=1)
     zmax = xp.amax(z, axis=1)  # (c, n)
-    true = z.reshape(c, -1)[:, sign_or_flat]  # (c, n) true-class logits
+    true = z.reshape(c, -1)[:, truth]  # (c, n) true-class logits
     z -= zmax[:, None]
     xp.exp(z, out=z)
     return (xp.log(z.sum(axis=1)) + zmax - true).mean(axis=1)

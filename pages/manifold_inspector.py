@@ -10,7 +10,6 @@ to see where they land in the others.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 import streamlit as st
 
@@ -26,17 +25,10 @@ LIVE_ROWS = 5_000  # tables this large show their optimising layouts at once
 LIVE_AFTER_S = 1.5  # smaller tables show live layouts only after this many seconds
 
 
-@dataclass(frozen=True)
-class Tile:
-    cfg: EmbedConfig
-    emb: Embedding | None = None
-    quality: Quality | None = None
-    error: str | None = None
-
-
-def compute_tile(data: Dataset, key: str, cfg: EmbedConfig, selected: list[int]) -> Tile:
+def compute_tile(data: Dataset, key: str, cfg: EmbedConfig, selected: list[int]) -> Quality | None:
     """One embedding in its tile: a progress bar and, for UMAP and t-SNE, the layout drawn as it
-    optimises; then the final picture at once, and its scores under it as soon as they are computed."""
+    optimises; then the final picture at once, and its scores under it as soon as they are computed.
+    Returns the scores, or None where the embedding or its scores failed (the tile says why)."""
     label = METHODS[cfg.method].label
     slot, live = st.empty(), st.empty()
 
@@ -49,7 +41,7 @@ def compute_tile(data: Dataset, key: str, cfg: EmbedConfig, selected: list[int])
         slot.empty()
         live.empty()
         st.error(str(exc) if str(exc).startswith(label) else f"{label}: {exc}")
-        return Tile(cfg, error=str(exc))
+        return None
     slot.empty()
     live.empty()
     show_embedding(cfg, emb, data, selected)
@@ -59,7 +51,7 @@ def compute_tile(data: Dataset, key: str, cfg: EmbedConfig, selected: list[int])
         q = cache.quality(key, data.X, emb, cfg, data.y)
     except ValueError as exc:
         scores.error(f"{label}: {exc}")
-        return Tile(cfg, emb, error=str(exc))
+        return None
     parts = [f"trustworthiness **{q.trustworthiness:.3f}**", f"continuity **{q.continuity:.3f}**"]
     if q.knn_accuracy is not None:
         parts.append(f"k-NN accuracy **{q.knn_accuracy:.3f}**")
@@ -68,7 +60,7 @@ def compute_tile(data: Dataset, key: str, cfg: EmbedConfig, selected: list[int])
     scores.markdown(" · ".join(parts) + f" · {emb.seconds:.2f} s")
     for note in emb.notes:
         st.caption(f"ⓘ {note}")
-    return Tile(cfg, emb, q)
+    return q
 
 
 def live_drawer(live, data: Dataset, cfg: EmbedConfig):
@@ -134,10 +126,10 @@ if not cfgs:
     st.stop()
 
 selected = st.session_state.get(f"{P}_selected", [])
-columns, tiles = st.columns(min(len(cfgs), 2)), []
+columns, scored = st.columns(min(len(cfgs), 2)), []
 for i, cfg in enumerate(cfgs):
     with columns[i % len(columns)]:
-        tiles.append(compute_tile(data, key, cfg, selected))
+        scored.append((cfg, compute_tile(data, key, cfg, selected)))
 source = reproduce.source_from_key(key, data.name)
 st.download_button("Python script", lambda: reproduce.inspector_script(source, cfgs),
                    f"{data.name}_inspector.py", "text/x-python", key=f"{P}_script", on_click="ignore",
@@ -151,15 +143,15 @@ if selected:
     frame = data.original if data.original is not None else None
     st.dataframe(frame.iloc[selected] if frame is not None else data.X[selected], height=260)
 
-good = [t for t in tiles if t.quality]
+good = [(cfg, q) for cfg, q in scored if q is not None]
 if len(good) > 1:
     scores = {
-        "trustworthiness": [t.quality.trustworthiness for t in good],
-        "continuity": [t.quality.continuity for t in good],
+        "trustworthiness": [q.trustworthiness for _, q in good],
+        "continuity": [q.continuity for _, q in good],
     }
     if data.y is not None:
-        scores["k-NN accuracy"] = [t.quality.knn_accuracy for t in good]
-    names = [METHODS[t.cfg.method].label for t in good]
+        scores["k-NN accuracy"] = [q.knn_accuracy for _, q in good]
+    names = [METHODS[cfg.method].label for cfg, _ in good]
     downloads.chart(figures.quality_figure(names, scores), f"{data.name}_quality", f"{P}_quality")
-    k, n = good[0].quality.k, good[0].quality.n_evaluated
+    k, n = good[0][1].k, good[0][1].n_evaluated
     st.caption(f"Scores use k = {k} neighbours on {n:,} rows.")

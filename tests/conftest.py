@@ -6,6 +6,7 @@ missing browser fails the run instead.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -15,6 +16,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,22 +33,21 @@ def _missing(reason: str) -> None:
     pytest.skip(reason)
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def app_url():
-    """The real app, launched through its command line, for the whole session."""
-    port = _free_port()
-    log = Path(tempfile.mkstemp(prefix="manifold-explorer-", suffix=".log")[1])
+@contextlib.contextmanager
+def launched_app(log: Path) -> Iterator[tuple[str, subprocess.Popen]]:
+    """The real app, launched through its command line on a free port with its output in `log`:
+    (its URL, its process) once it answers, and the whole process group stopped afterwards."""
+    port = free_port()
     cmd = [sys.executable, "-m", "explorer.cli", "--no-browser", "--port", str(port)]
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
-    SERVER_LOGS.append(log)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -57,13 +58,25 @@ def app_url():
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError("the app did not start:\n" + log.read_text()[-3000:]) from None
                 time.sleep(0.3)
-        yield url
+        yield url, proc
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def app_url():
+    """The real app, launched through its command line, for the whole session."""
+    log = Path(tempfile.mkstemp(prefix="manifold-explorer-", suffix=".log")[1])
+    SERVER_LOGS.append(log)
+    try:
+        with launched_app(log) as (url, _):
+            yield url
+    finally:
         log.unlink(missing_ok=True)
 
 

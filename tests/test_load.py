@@ -19,19 +19,15 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
-import urllib.request
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import launched_app
 
 pytestmark = pytest.mark.load
 
@@ -104,12 +100,6 @@ def session_csv(i: int, folder: Path) -> tuple[Path, pd.DataFrame]:
     return path, frame
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @dataclass
 class Server:
     url: str
@@ -119,30 +109,10 @@ class Server:
 
 @pytest.fixture
 def server(tmp_path):
-    """A fresh app server (empty caches, numba not yet compiled) through its command line."""
-    port, log = free_port(), tmp_path / "server.log"
-    cmd = [sys.executable, "-m", "explorer.cli", "--no-browser", "--port", str(port)]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/_stcore/health", timeout=2)
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the app did not start:\n" + log.read_text()[-3000:]) from None
-                time.sleep(0.3)
+    """A fresh app server (empty caches, nothing warmed yet) through its command line."""
+    log = tmp_path / "server.log"
+    with launched_app(log) as (url, proc):
         yield Server(url, proc.pid, log)
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
 
 
 class MemorySampler:

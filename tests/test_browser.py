@@ -75,8 +75,9 @@ def test_upload_two_methods_and_download_the_embedding(page, tmp_path):
     n = messy_csv(tmp_path / "trees.csv")
     open_app(page, "/inspector?data=upload&methods=pca,tsne")
     page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(tmp_path / "trees.csv")
+    # the link's sample is drawn first: wait for the uploaded table's notes, then for its charts
+    expect(page.get_by_text("Dropped ID-like column 'sample_id'")).to_be_visible(timeout=WAIT)
     wait_charts(page, 2)
-    expect(page.get_by_text("Dropped ID-like column 'sample_id'")).to_be_visible()
     no_exception(page)
     table = pd.read_csv(io.BytesIO(download(page, 0, "CSV")))
     assert len(table) == n
@@ -175,16 +176,21 @@ def test_changing_a_model_setting_redraws_its_tile(page):
 def test_a_copied_link_reproduces_the_view_in_a_fresh_browser(page, browser):
     open_app(page, "/boundaries?models=logreg,rbf_svm&voting=0&stacking=0&gridn=50&n=200")
     wait_charts(page, 3)
+    redrawn = f"([i, old]) => ({SURFACE})(i) !== old"  # the link changes early in a rerun, the tile later
+    before = page.evaluate(SURFACE, 1)
     page.get_by_label("Seed").fill("5")
     page.get_by_label("Seed").press("Enter")
     page.wait_for_function("() => location.search.includes('seed=5')", timeout=WAIT)
+    page.wait_for_function(redrawn, arg=[1, before], timeout=WAIT)
     wait_charts(page, 3)
+    before = page.evaluate(SURFACE, 1)
     page.get_by_role("button", name="Settings").nth(1).click()
     gamma = page.locator("[data-testid='stPopoverBody']").last.get_by_label("gamma")
     gamma.fill("5")
     gamma.press("Enter")
     page.keyboard.press("Escape")
     page.wait_for_function("() => location.search.includes('rbf_svm_gamma=5')", timeout=WAIT)
+    page.wait_for_function(redrawn, arg=[1, before], timeout=WAIT)
     wait_charts(page, 3)
     surfaces = [page.evaluate(SURFACE, i) for i in (0, 1)]
     page.get_by_role("button", name="Share this view").click()

@@ -268,9 +268,11 @@ async def inspector_step(page, url: str, i: int, csv: Path, frame: pd.DataFrame,
 
     async def export_csv() -> None:
         main = page.locator("[data-testid='stMainBlockContainer']")  # not the sidebar's "Export all"
-        await main.get_by_role("button", name="Export").first.click()
-        popover = page.locator("[data-testid='stPopoverBody']").last
-        await popover.get_by_role("button", name="CSV", exact=True).click()
+        csv = page.locator("[data-testid='stPopoverBody']").last.get_by_role("button", name="CSV", exact=True)
+        # a retried download finds the popover still open, and a click on Export would close it
+        if not await csv.is_visible():
+            await main.get_by_role("button", name="Export").first.click()
+        await csv.click()
 
     table = pd.read_csv(io.BytesIO(await download(page, export_csv))).sort_values("row")
     assert len(table) == ROWS, f"inspector: the embedding CSV has {len(table)} rows"

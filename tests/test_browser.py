@@ -30,8 +30,11 @@ def no_exception(page: Page) -> None:
 
 
 def wait_charts(page: Page, n: int) -> None:
+    """At least n charts, and the run finished: no "running" widget, which shows only after a delay,
+    and no element still marked stale from the run before (a short run shows no widget at all)."""
     expect(page.locator(CHART).nth(n - 1)).to_be_visible(timeout=WAIT)
     expect(page.locator("[data-testid='stStatusWidget']")).to_have_count(0, timeout=WAIT)
+    expect(page.locator("[data-stale='true']")).to_have_count(0, timeout=WAIT)
 
 
 def download(page: Page, chart: int, fmt: str) -> bytes:

@@ -54,7 +54,7 @@ PAGE_STATE = """() => {
     return {
         text: document.body.innerText,
         charts: q("[data-testid='stPlotlyChart']"),
-        running: q("[data-testid='stStatusWidget']"),
+        running: q("[data-testid='stStatusWidget']") + q("[data-stale='true']"),  // the widget shows late
         exceptions: q("[data-testid='stException']"),
         errors: [...document.querySelectorAll("[data-testid='stAlertContentError']")].map(e => e.innerText),
         plots: plots.map(p => JSON.stringify({data: p.data || [], layout: p.layout || {}})).join("\\n"),

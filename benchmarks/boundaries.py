@@ -24,10 +24,10 @@ _IN_FRESH_PROCESS = (
 def page_inputs():
     """(arena, lineup) of the default Decision Boundaries page: moons 500 / noise 0.3, 150 x 150 grid,
     the eight default models, soft voting and stacking (logreg meta-learner) of the default members."""
-    from engine.arena import ArenaConfig, arena
-    from engine.datasets import DatasetConfig, make_dataset
-    from engine.ensembles import ModelConfig
-    from explorer.boundary_widgets import DEFAULT_MODELS, DEFAULT_STACKING, DEFAULT_VOTING
+    from engine.classify.arena import ArenaConfig, arena
+    from engine.classify.registry import ModelConfig
+    from engine.data.datasets import DatasetConfig, make_dataset
+    from explorer.boundaries.controls import DEFAULT_MODELS, DEFAULT_STACKING, DEFAULT_VOTING
 
     data = make_dataset(DatasetConfig("moons", n_samples=500, noise=0.3, seed=0))
     space = arena(data, ArenaConfig(seed=0))
@@ -41,7 +41,7 @@ def page_inputs():
 
 
 def _fit_page(space, cfgs, cache: dict) -> list:
-    from engine.boundaries import fit_all
+    from engine.classify.fit import fit_all
 
     return fit_all(space.data.X, space.data.y, space.train, space.test, space.grid, cfgs, cache=cache)
 
@@ -49,7 +49,7 @@ def _fit_page(space, cfgs, cache: dict) -> list:
 def sequential(X, y, train, test, grid, cfgs) -> None:
     """The peer: each config's pipeline fitted in a plain loop, its response on the grid (probability,
     else decision function) and its predictions on the test rows."""
-    from engine.ensembles import make_model
+    from engine.classify.registry import make_model
 
     for cfg in cfgs:
         model = make_model(cfg)
@@ -68,7 +68,7 @@ def _import_models() -> None:
     import sklearn.neural_network  # noqa: F401
     import sklearn.svm  # noqa: F401
 
-    import engine.network_models  # noqa: F401
+    import engine.nets.estimators  # noqa: F401
 
 
 def page_process(workers: str) -> dict:
@@ -79,10 +79,10 @@ def page_process(workers: str) -> dict:
     then the sequential peer and a second cold-cache fit (every first-call effect paid) follow.
     scikit-learn's first import in this process (once per server) is timed apart, before the clock.
     """
-    import engine.arena  # noqa: F401 - the page has these imported before it computes
-    import engine.boundaries as eb
-    import engine.datasets  # noqa: F401
-    import explorer.boundary_widgets  # noqa: F401
+    import engine.classify.arena  # noqa: F401 - the page has these imported before it computes
+    import engine.classify.fit as eb
+    import engine.data.datasets  # noqa: F401
+    import explorer.boundaries.controls  # noqa: F401
 
     start = time.perf_counter()
     import joblib  # noqa: F401
@@ -168,7 +168,7 @@ def _changed(cfgs: list, name: str, params: tuple) -> list:
     "ensembles, so k-NN, voting and stacking refit): fit_all of the changed lineup < 0.5 s, workers warm",
 )
 def boundaries_update(repeat: int) -> dict:
-    from engine.boundaries import warm_workers
+    from engine.classify.fit import warm_workers
 
     warm_workers()
     space, cfgs = page_inputs()
@@ -236,7 +236,7 @@ def example_classifiers() -> list:
 
 def example_configs() -> list:
     """The same ten through our registry (only settings that differ from its defaults are given)."""
-    from engine.ensembles import ModelConfig
+    from engine.classify.registry import ModelConfig
 
     return [
         ModelConfig("knn", (("n_neighbors", 3),), seed=42),
@@ -293,7 +293,7 @@ def example_loop(datasets: list) -> list[float]:
 
 def example_engine(datasets: list, cfgs: list) -> list[float]:
     """The same workload through fit_all (one call per dataset, an empty cache). The test scores."""
-    from engine.boundaries import fit_all
+    from engine.classify.fit import fit_all
 
     scores = []
     for X, y, train, test, mesh in datasets:
@@ -309,7 +309,7 @@ def _same(a, b) -> bool:
 def registry_differences() -> list[str]:
     """Where a registry model's estimator settings differ from the example's. (Random forest's
     max_features: our "sqrt" of two features is the example's 1 feature per split.)"""
-    from engine.ensembles import make_model
+    from engine.classify.registry import make_model
 
     out = []
     for clf, cfg in zip(example_classifiers(), example_configs(), strict=True):
@@ -322,7 +322,7 @@ def registry_differences() -> list[str]:
 
 def sklearn_process() -> dict:
     """Fresh interpreter: the engine with its workers starting inside the clock, then the example's loop."""
-    import engine.boundaries  # noqa: F401
+    import engine.classify.fit  # noqa: F401
 
     datasets = example_datasets()
     cfgs = example_configs()
@@ -343,7 +343,7 @@ def sklearn_process() -> dict:
     "runs in fresh processes whose workers start inside the clock are reported apart and not judged",
 )
 def boundaries_sklearn(repeat: int) -> dict:
-    from engine.boundaries import N_JOBS, warm_workers
+    from engine.classify.fit import N_JOBS, warm_workers
 
     datasets, cfgs = example_datasets(), example_configs()
     warm_workers()

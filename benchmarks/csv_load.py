@@ -19,11 +19,11 @@ MAIN = '[data-testid="stMainBlockContainer"]'
 # embedding. scikit-learn's import (paid once per server, on the first embedding) is reported apart.
 OURS = """
 import json, resource, sys, time
-from engine.tables import read_table, TableOptions
-from engine.cleaning import table_to_dataset
-from engine.embedding import embed, standardize, EmbedConfig
-from engine.quality import quality
-from explorer.figures import scatter_figure
+from engine.data.tables import read_table, TableOptions
+from engine.data.clean import table_to_dataset
+from engine.embed.methods import embed, standardize, EmbedConfig
+from engine.embed.quality import quality
+from explorer.shared.figures import scatter_figure
 t = time.perf_counter()
 import sklearn.decomposition, sklearn.manifold
 sklearn_import = time.perf_counter() - t
@@ -39,7 +39,7 @@ lap("clean")
 cfg = EmbedConfig(method="pca")
 emb = embed(data.X, cfg)
 lap("pca")
-X = standardize(data.X) if cfg.scale else data.X  # as explorer.cache.quality does
+X = standardize(data.X) if cfg.scale else data.X  # as explorer.shared.cache.quality does
 q = quality(X[emb.index], emb.coords, None if data.y is None else data.y[emb.index], seed=cfg.seed)
 lap("quality")
 fig = scatter_figure(emb.coords, data, emb.index, "PCA", ["PCA 1", "PCA 2"])

@@ -28,7 +28,7 @@ X = np.load(sys.argv[1])
 method, scale, nn = sys.argv[2], sys.argv[3] == "1", int(sys.argv[4])
 first = []
 t = time.perf_counter()
-from engine.embedding import embed, EmbedConfig
+from engine.embed.methods import embed, EmbedConfig
 cfg = EmbedConfig(method=method, scale=scale, n_neighbors=nn)
 emb = embed(X, cfg, on_layout=lambda f, c, i: first or first.append(time.perf_counter() - t))
 seconds = time.perf_counter() - t
@@ -179,8 +179,8 @@ def floor_in_browser(browser, folder: Path) -> float:
 
 @benchmark("umap_digits", "app launch -> finished UMAP of digits drawn <= 1/4 x umap-learn (fresh process), trustworthiness >= its - 0.01", repeat=3)  # fmt: skip
 def umap_digits(repeat: int) -> dict:
-    from engine.datasets import load_bundled
-    from engine.embedding import standardize
+    from engine.data.datasets import load_bundled
+    from engine.embed.methods import standardize
 
     X = standardize(load_bundled("digits").X)  # what the page embeds (features standardised)
     ours, peer, trust_peer, floor = [], [], [], []

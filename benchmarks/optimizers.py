@@ -18,7 +18,7 @@ RACE = ("gd", "sgd", "minibatch", "momentum", "nesterov", "adagrad", "rmsprop", 
 
 def _torch_layout(flat: np.ndarray, sizes) -> np.ndarray:
     """The kernel's flat vector in torch.nn.Sequential's parameter order (weight (out, in), then bias)."""
-    from engine.landscape import layer_views
+    from engine.nets.landscape import layer_views
 
     return np.concatenate([np.r_[W[:, :-1].ravel(), W[:, -1]] for W in layer_views(flat, sizes)])
 
@@ -50,8 +50,8 @@ def _torch_loop(traj, center, d1, d2, coords, device: str) -> np.ndarray:
 
 
 def _kernel_loop(traj, center, d1, d2, coords) -> np.ndarray:
-    from engine.ops import make_backend
-    from engine.training import Network
+    from engine.backend import make_backend
+    from engine.nets.kernel import Network
 
     bk = make_backend("cpu")
     sizes = list(traj.sizes)
@@ -73,9 +73,9 @@ def _kernel_loop(traj, center, d1, d2, coords) -> np.ndarray:
 
 
 def _slice_setup(hidden: tuple[int, ...], n: int, epochs: int, device: str):
-    from engine.datasets import DatasetConfig, make_dataset
-    from engine.landscape import filter_normalised, record_trajectory
-    from engine.networks import TrainConfig
+    from engine.data.datasets import DatasetConfig, make_dataset
+    from engine.nets.landscape import filter_normalised, record_trajectory
+    from engine.nets.mlp import TrainConfig
 
     data = make_dataset(DatasetConfig("moons", n_samples=n, noise=0.2))
     cfg = TrainConfig(
@@ -96,8 +96,8 @@ def _slice_setup(hidden: tuple[int, ...], n: int, epochs: int, device: str):
     repeat=5,
 )
 def landscape(repeat: int) -> dict:
-    from engine.landscape import LandscapeConfig, grid_losses, loss_landscape
-    from engine.ops import make_backend
+    from engine.backend import make_backend
+    from engine.nets.landscape import LandscapeConfig, grid_losses, loss_landscape
 
     traj, center, d1, d2, coords = _slice_setup((16, 16), 1000, 300, "cpu")
     args = (center, d1, d2, coords, traj.sizes, traj.config.activation, traj.X, traj.y)
@@ -118,8 +118,8 @@ def _cuda_figures(repeat: int) -> dict:
 
     if not torch.cuda.is_available():
         return {"cuda": "no CUDA device"}
-    from engine.landscape import grid_losses
-    from engine.ops import make_backend
+    from engine.backend import make_backend
+    from engine.nets.landscape import grid_losses
 
     traj, center, d1, d2, coords = _slice_setup((256,) * 4, 20_000, 50, "cuda")
     bk = make_backend("cuda")
@@ -162,7 +162,7 @@ def _torch_race(loss_fn, batch_fn, names, lrs, steps: int) -> None:
 
 
 def _race_bench(surface, paths, steps: int, repeat: int, loss_fn, batch_fn) -> dict:
-    from engine.optimizers import RaceConfig, race
+    from engine.optim.race import RaceConfig, race
 
     cfg = RaceConfig(paths=paths, start=(-1.5, 2.5), steps=steps)
     race(surface, cfg)
@@ -182,8 +182,8 @@ def _race_bench(surface, paths, steps: int, repeat: int, loss_fn, batch_fn) -> d
     "8 optimizers x 500 steps on Rosenbrock, every step recorded: < 0.3 s (peer: a torch.optim loop per optimizer)",
 )
 def race_rosenbrock(repeat: int) -> dict:
-    from engine.optimizers import PathConfig
-    from engine.surfaces import SurfaceConfig, make_surface
+    from engine.optim.race import PathConfig
+    from engine.optim.surfaces import SurfaceConfig, make_surface
 
     surface = make_surface(SurfaceConfig("rosenbrock"))
     paths = tuple(PathConfig(n, lr=0.05 if n in ("adagrad", "rmsprop", "adam") else 1e-3) for n in RACE)
@@ -198,9 +198,9 @@ def race_rosenbrock(repeat: int) -> dict:
 def race_regression(repeat: int) -> dict:
     import torch
 
-    from engine.datasets import DatasetConfig, make_dataset
-    from engine.optimizers import PathConfig
-    from engine.surfaces import SurfaceConfig, make_surface
+    from engine.data.datasets import DatasetConfig, make_dataset
+    from engine.optim.race import PathConfig
+    from engine.optim.surfaces import SurfaceConfig, make_surface
 
     data = make_dataset(DatasetConfig("moons", n_samples=10_000, noise=0.2))
     surface = make_surface(SurfaceConfig("linear"), data)

@@ -8,11 +8,11 @@ from benchmarks import benchmark, median, run_python
 # Each side runs in a fresh interpreter, so neither inherits the other's browser.
 SCRIPT = """
 import json, sys, time
-from engine.arena import ArenaConfig, arena
-from engine.boundaries import ModelConfig, fit_all
-from engine.datasets import DatasetConfig, make_dataset
-from explorer.boundary_figures import tile_figure
-from explorer.export import figure_image
+from engine.classify.arena import ArenaConfig, arena
+from engine.classify.fit import ModelConfig, fit_all
+from engine.data.datasets import DatasetConfig, make_dataset
+from explorer.boundaries.figures import tile_figure
+from explorer.shared.export import figure_image
 
 side, n = sys.argv[1], int(sys.argv[2])
 a = arena(make_dataset(DatasetConfig("moons", 500, 0.3)), ArenaConfig())
@@ -30,7 +30,7 @@ print(json.dumps({"times": times}))
 
 @benchmark("static_export", "ours: each PNG after the first < 0.5 s (one browser kept open)", repeat=6)
 def static_export(repeat: int) -> dict:
-    from explorer.export import image_export_problem
+    from explorer.shared.export import image_export_problem
 
     problem = image_export_problem()
     if problem:

@@ -23,8 +23,8 @@ def _sklearn_fit(data, epochs: int) -> None:
     "2-16-16-2 tanh MLP, 1,000 moons, 1,000 full-batch Adam epochs, every hidden layer snapshotted every 10 epochs: <= 0.5 x scikit-learn's MLPClassifier (no snapshots)",
 )
 def train_capture(repeat: int) -> dict:
-    from engine.datasets import DatasetConfig, make_dataset
-    from engine.networks import TrainConfig, train
+    from engine.data.datasets import DatasetConfig, make_dataset
+    from engine.nets.mlp import TrainConfig, train
 
     data = make_dataset(DatasetConfig("moons", n_samples=1000, noise=0.1))
     cfg = TrainConfig(hidden=(16, 16), activation="tanh", optimizer="adam", lr=0.001, epochs=1000,
@@ -44,10 +44,10 @@ def train_capture(repeat: int) -> dict:
 def default_run(repeat: int) -> dict:
     import numpy as np
 
-    from engine.datasets import DatasetConfig, make_dataset
-    from engine.networks import TrainConfig, train
-    from explorer import network_figures as nf
-    from explorer.layer_views import panels_at
+    from engine.data.datasets import DatasetConfig, make_dataset
+    from engine.nets.mlp import TrainConfig, train
+    from explorer.layers import figures as nf
+    from explorer.layers.panels import panels_at
 
     data = make_dataset(DatasetConfig())
     cfg = TrainConfig(device="cpu")

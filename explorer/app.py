@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer import theme
-from explorer.cache import device_label
-from explorer.downloads import export_all_button
 from explorer.nav import PAGES, page
-from explorer.widgets import global_controls
+from explorer.shared import theme
+from explorer.shared.cache import device_label
+from explorer.shared.downloads import export_all_button
+from explorer.shared.widgets import global_controls
 
 st.set_page_config(page_title="Manifold Explorer", page_icon="🌀", layout="wide")
 

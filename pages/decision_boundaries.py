@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from engine.boundaries import confusion, disagreement, overruled
-from explorer import boundary_figures as bf
-from explorer import boundary_widgets as bw
-from explorer import cache, downloads, export, reproduce, widgets
+from engine.classify.fit import confusion, disagreement, overruled
+from explorer.boundaries import controls as bw
+from explorer.boundaries import figures as bf
+from explorer.shared import cache, downloads, export, reproduce, widgets
 
 P = "db"
 TABLE = bw.params()

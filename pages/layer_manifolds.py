@@ -12,11 +12,12 @@ import time
 import numpy as np
 import streamlit as st
 
-from engine.datasets import Dataset
-from engine.networks import Snapshot, TrainConfig, TrainResult
-from explorer import cache, downloads, export, network_widgets, reproduce, widgets
-from explorer import network_figures as nf
-from explorer.layer_views import input_activations, layer_names, panels_at, result_panels
+from engine.data.datasets import Dataset
+from engine.nets.mlp import Snapshot, TrainConfig, TrainResult
+from explorer.layers import controls as network_widgets
+from explorer.layers import figures as nf
+from explorer.layers.panels import input_activations, layer_names, panels_at, result_panels
+from explorer.shared import cache, downloads, export, reproduce, widgets
 
 P = "lm"
 FRAME_SECONDS = 0.25  # at most four live frames a second, so the browser keeps up

@@ -13,10 +13,10 @@ import time
 
 import streamlit as st
 
-from engine.datasets import Dataset
-from engine.embedding import METHODS, EmbedConfig, Embedding
-from engine.quality import Quality
-from explorer import cache, downloads, export, figures, reproduce, widgets
+from engine.data.datasets import Dataset
+from engine.embed.methods import METHODS, EmbedConfig, Embedding
+from engine.embed.quality import Quality
+from explorer.shared import cache, downloads, export, figures, reproduce, widgets
 
 P = "mi"
 TABLE = widgets.data_params("swiss_roll", 1000) + widgets.embed_params()

@@ -11,11 +11,11 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from engine.optimizers import MapConfig
-from explorer import cache, downloads, reproduce, widgets
-from explorer import optimizer_figures as of
-from explorer import optimizer_widgets as ow
-from explorer import race_figures as rf
+from engine.optim.race import MapConfig
+from explorer.optimizers import controls as ow
+from explorer.optimizers import loss_figures as rf
+from explorer.optimizers import path_figures as of
+from explorer.shared import cache, downloads, reproduce, widgets
 
 P = "op"
 TABLE = ow.params()

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from engine.tables import MAX_UPLOAD_BYTES, read_table
+from engine.data.tables import MAX_UPLOAD_BYTES, read_table
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[1]
 SOURCES = sorted(p for d in ("engine", "explorer", "pages") for p in (ROOT / d).glob("*.py"))
 FORBIDDEN_CALLS = {"eval", "exec", "compile", "__import__"}
 FORBIDDEN_ATTRS = {("pickle", "load"), ("pickle", "loads"), ("marshal", "loads"), ("yaml", "load"),
@@ -59,9 +59,9 @@ def test_upload_limit_is_the_same_in_the_server_and_the_engine():
 
 
 def test_a_file_over_the_limit_is_refused_before_it_is_parsed(monkeypatch):
-    import engine.tables
+    import engine.data.tables
 
-    monkeypatch.setattr(engine.tables, "MAX_UPLOAD_BYTES", 1000)
+    monkeypatch.setattr(engine.data.tables, "MAX_UPLOAD_BYTES", 1000)
     with pytest.raises(ValueError, match="MB"):
         read_table(b"a,b\n" + b"1,2\n" * 500, "big.csv")
 

@@ -1,7 +1,7 @@
 """Write the catalogue of malformed and hostile CSV files into tests/data/catalogue/.
 
 Run `python tests/data/make_catalogue.py` after changing a case; the files and `manifest.json` are
-committed, and tests/test_catalogue.py checks they still match what this script makes. Files over
+committed, and tests/pages/test_catalogue.py checks they still match what this script makes. Files over
 `MAX_WRITTEN` bytes (the 5-million-character cell) are not written: the tests build them on the fly
 with `build(name)`.
 

@@ -1,0 +1,334 @@
+"""Embeddings for the Manifold Inspector: eight methods behind one seeded call.
+
+`embed(X, EmbedConfig(...))` runs PCA, kernel PCA, Isomap, LLE, spectral embedding, MDS, t-SNE or
+UMAP and returns an `Embedding`: coordinates, the rows used, and notes on what was sampled and why.
+Methods whose memory grows with the square of the rows embed a seeded sample beyond `row_limit`.
+UMAP is `engine.embed.umap` (PyTorch, no JIT compile, on the GPU when there is one) and t-SNE is
+openTSNE (`engine.embed.tsne`); both stream intermediate layouts to `on_layout`. umap-learn stays as the
+reference method "umap_learn". Libraries are imported inside the functions that use them, so
+importing this module stays cheap. Quality scores live in `engine.embed.quality`.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import psutil
+
+from engine.embed.estimators import estimator as _estimator
+from engine.embed.estimators import global_rng_pinned as _global_rng_pinned
+
+Progress = Callable[[float, str], None]  # (fraction in [0, 1], message)
+Layout = Callable[[float, np.ndarray, np.ndarray], None]  # (fraction, coords (n_used, dims), index (n_used,))
+Fit = tuple[np.ndarray, np.ndarray | None, tuple[str, ...]]  # coords, variance ratio, notes
+
+
+@dataclass(frozen=True)
+class MethodSpec:
+    label: str  # human name, e.g. "t-SNE"
+    params: tuple[str, ...]  # EmbedConfig fields the method reads besides n_components/scale/seed
+    max_rows: int | None  # rows beyond which running time gets impractical; None = scales
+    about: str  # one sentence for the UI
+
+
+METHODS: dict[str, MethodSpec] = {
+    "pca": MethodSpec("PCA", (), None, "Projects onto the directions of largest variance."),
+    "kernel_pca": MethodSpec(
+        "Kernel PCA", ("kernel", "gamma"), 5_000, "PCA in the feature space of a non-linear kernel."
+    ),
+    "isomap": MethodSpec(
+        "Isomap", ("n_neighbors",), 5_000, "Keeps distances measured along the neighbour graph."
+    ),
+    "lle": MethodSpec(
+        "LLE", ("n_neighbors", "lle_method"), 5_000, "Keeps how neighbours rebuild each point."
+    ),
+    "spectral": MethodSpec(
+        "Spectral embedding", ("n_neighbors",), 10_000, "Keeps strongly linked points close."
+    ),
+    "mds": MethodSpec("MDS", (), 2_000, "Keeps all pairwise distances as well as it can."),
+    "tsne": MethodSpec(
+        "t-SNE",
+        ("perplexity",),
+        20_000,
+        "Keeps close neighbours close; gaps between clusters mislead.",
+    ),
+    "umap": MethodSpec(
+        "UMAP", ("n_neighbors", "min_dist"), 100_000, "Lays out a fuzzy neighbour graph, local first."
+    ),
+    "umap_learn": MethodSpec(
+        "UMAP (umap-learn)",
+        ("n_neighbors", "min_dist"),
+        100_000,
+        "The reference UMAP; compiles its code on first use, which takes half a minute.",
+    ),
+}
+
+KERNELS: tuple[str, ...] = ("rbf", "poly", "sigmoid", "cosine")
+LLE_METHODS: tuple[str, ...] = ("standard", "modified", "hessian", "ltsa")
+GRAPH_METHODS = ("isomap", "lle", "spectral", "umap", "umap_learn")  # the methods that read n_neighbors
+MEMORY_SHARE = 0.25  # share of the free memory the dense matrices may take
+_MATRICES = {"kernel_pca": 3, "isomap": 4, "lle": 3, "spectral": 1, "mds": 6}  # dense n x n held
+STREAMING = ("umap", "tsne")  # methods that optimise a layout and stream it (engine.embed.live)
+_DENSE_ROWS = 2_500  # LLE falls back to the dense eigen-solver up to this many rows
+_ADVICE = {
+    "pca": "Try turning feature scaling on or off.",
+    "kernel_pca": "Try another kernel or a smaller gamma.",
+    "isomap": "Try a larger n_neighbors.",
+    "lle": "Try a larger n_neighbors or the 'standard' LLE method.",
+    "spectral": "Try a larger n_neighbors.",
+    "mds": "Try turning feature scaling on, or fewer rows.",
+    "tsne": "Try another perplexity.",
+    "umap": "Try a larger n_neighbors.",
+    "umap_learn": "Try a larger n_neighbors.",
+}
+
+
+@dataclass(frozen=True)
+class EmbedConfig:
+    """Which embedding to compute. Frozen, so it is a cache key and URL state at once."""
+
+    method: str = "pca"  # a key of METHODS
+    n_components: int = 2  # 2 or 3
+    scale: bool = True  # standardise features before embedding
+    n_neighbors: int = 15  # isomap, lle, spectral, umap
+    perplexity: float = 30.0  # tsne; must be below the number of rows
+    min_dist: float = 0.1  # umap; in [0, 1]
+    kernel: str = "rbf"  # kernel_pca: one of KERNELS
+    gamma: float = 0.0  # kernel_pca; 0 means 1 / n_features
+    lle_method: str = "standard"  # lle: one of LLE_METHODS
+    seed: int = 0
+    device: str = "auto"  # umap, tsne: "auto" (a GPU when present), "cpu", "cuda" or "mps"
+
+
+@dataclass(frozen=True)
+class Embedding:
+    coords: np.ndarray  # (n_used, n_components) float64
+    index: np.ndarray  # (n_used,) int64, sorted: the rows of X that were embedded
+    method: str  # a key of METHODS
+    explained_variance: np.ndarray | None  # (n_components,) variance ratio; PCA only
+    notes: tuple[str, ...]  # what was sampled or what to watch, in sentences
+    seconds: float  # wall time of the whole call
+
+
+def row_limit(method: str) -> int | None:
+    """Most rows `method` embeds before `embed` samples; None when there is no cap.
+
+    The quadratic methods (kernel PCA, Isomap, LLE, spectral, MDS) hold up to `_MATRICES[method]`
+    dense n x n float64 matrices at once; these must fit in `MEMORY_SHARE` of the memory free now,
+    n_memory = floor(sqrt(MEMORY_SHARE * available_bytes / (8 * matrices))). The limit is
+    min(n_memory, METHODS[method].max_rows), the second being where running time passes about a
+    minute. t-SNE and UMAP need no n x n matrix but still take minutes on very large tables;
+    PCA has no cap.
+    """
+    _spec(method)
+    memory = _memory_rows(method)
+    caps = [c for c in (memory, METHODS[method].max_rows) if c is not None]
+    return min(caps) if caps else None
+
+
+def _spec(method: str) -> MethodSpec:
+    if method not in METHODS:
+        raise ValueError(f"Unknown embedding method {method!r}: choose one of {', '.join(METHODS)}.")
+    return METHODS[method]
+
+
+def _memory_rows(method: str) -> int | None:
+    if method not in _MATRICES:
+        return None
+    free = psutil.virtual_memory().available * MEMORY_SHARE
+    return math.isqrt(int(free / (8 * _MATRICES[method])))
+
+
+def standardize(X: np.ndarray) -> np.ndarray:
+    """Columns with zero mean and unit variance; constant columns become all zeros."""
+    X = np.asarray(X, dtype=np.float64)  # (n_samples, n_features)
+    out = np.zeros_like(X)
+    varying = np.ptp(X, axis=0) > 0  # (n_features,)
+    cols = X[:, varying]
+    out[:, varying] = (cols - cols.mean(axis=0)) / cols.std(axis=0)
+    return out
+
+
+def embed(
+    X: np.ndarray, cfg: EmbedConfig, on_progress: Progress | None = None, on_layout: Layout | None = None
+) -> Embedding:
+    """Embed the rows of `X` in `cfg.n_components` dimensions with `cfg.method`.
+
+    With `cfg.scale`, all of X is standardised first (as `standardize(X)`), then rows are sampled:
+    score the result against `standardize(X)[emb.index]`. Beyond `row_limit(cfg.method)` rows a
+    seeded sample (numpy default_rng(cfg.seed)) is embedded and a note says so. UMAP and t-SNE
+    call `on_layout(fraction, coords, index)` with their layout while they optimise (a PCA preview
+    first). Raises ValueError with a sentence to act on for bad settings, bad data, or a failure
+    of the underlying library.
+    """
+    start = time.perf_counter()
+    report = on_progress or (lambda fraction, message: None)
+    spec = _check_config(cfg)
+    X = _as_matrix(X)  # (n_samples, n_features)
+    report(0.0, f"Preparing {X.shape[0]:,} rows for {spec.label}")
+    index, notes = _choose_rows(X.shape[0], cfg)  # (n_used,)
+    Xs = (standardize(X) if cfg.scale else X)[index]  # (n_used, n_features)
+    _check_data(Xs, cfg)
+    if cfg.method in ("isomap", "lle", "spectral"):
+        notes += _graph_notes(Xs, cfg)
+    verb = "optimising layout" if cfg.method in STREAMING else "computing"
+    report(0.1, f"{spec.label}: {verb} for {Xs.shape[0]:,} rows")
+    layout = None
+    if on_layout is not None:
+
+        def layout(fraction: float, coords: np.ndarray) -> None:
+            report(0.1 + 0.9 * fraction, f"{spec.label}: {verb} for {Xs.shape[0]:,} rows, {fraction:.0%}")
+            on_layout(fraction, coords, index)
+
+    coords, ratio, fit_notes = _fit(Xs, cfg, layout)
+    seconds = time.perf_counter() - start
+    report(1.0, f"{spec.label} done in {seconds:.1f} s")
+    return Embedding(coords, index, cfg.method, ratio, notes + fit_notes, seconds)
+
+
+def _check_config(cfg: EmbedConfig) -> MethodSpec:
+    spec = _spec(cfg.method)
+    if cfg.n_components not in (2, 3):
+        raise ValueError(f"An embedding has 2 or 3 dimensions; got {cfg.n_components}.")
+    if not 0 <= cfg.seed < 2**32:
+        raise ValueError(f"The seed must be a whole number from 0 to 2**32 - 1; got {cfg.seed}.")
+    if cfg.method in GRAPH_METHODS and cfg.n_neighbors < 2:
+        raise ValueError(f"n_neighbors must be at least 2; got {cfg.n_neighbors}.")
+    if cfg.method == "tsne" and not cfg.perplexity > 0:
+        raise ValueError(f"t-SNE perplexity must be positive; got {cfg.perplexity}. Try 30.")
+    if cfg.method in ("umap", "umap_learn") and not 0 <= cfg.min_dist <= 1:
+        raise ValueError(f"UMAP min_dist must be between 0 and 1; got {cfg.min_dist}.")
+    if cfg.method == "kernel_pca" and cfg.kernel not in KERNELS:
+        raise ValueError(f"Unknown kernel {cfg.kernel!r}: choose one of {', '.join(KERNELS)}.")
+    if cfg.method == "kernel_pca" and not cfg.gamma >= 0:
+        raise ValueError(f"gamma must be 0 (automatic) or positive; got {cfg.gamma}.")
+    if cfg.method == "lle" and cfg.lle_method not in LLE_METHODS:
+        known = ", ".join(LLE_METHODS)
+        raise ValueError(f"Unknown LLE method {cfg.lle_method!r}: choose one of {known}.")
+    return spec
+
+
+def _as_matrix(X: np.ndarray) -> np.ndarray:
+    try:
+        X = np.asarray(X, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise ValueError("The data must be numbers only; drop or encode text columns.") from err
+    if X.ndim != 2 or X.shape[1] == 0:
+        raise ValueError(f"The data must be a table with at least one column; got shape {X.shape}.")
+    bad = int(np.size(X) - np.count_nonzero(np.isfinite(X)))
+    if bad:
+        raise ValueError(f"The data contain {bad:,} missing or infinite values; drop or impute them first.")
+    return X
+
+
+def _choose_rows(n: int, cfg: EmbedConfig) -> tuple[np.ndarray, tuple[str, ...]]:
+    """All rows, or a sorted seeded sample of row_limit(cfg.method) rows with a note on why."""
+    limit = row_limit(cfg.method)
+    if limit is None or n <= limit:
+        return np.arange(n, dtype=np.int64), ()
+    rng = np.random.default_rng(cfg.seed)
+    index = np.sort(rng.choice(n, size=limit, replace=False)).astype(np.int64)  # (limit,)
+    if limit == _memory_rows(cfg.method):
+        why = f"a dense {n:,} x {n:,} matrix would not fit in the free memory."
+    else:
+        why = "its cost grows faster than the number of rows, and the cap keeps it interactive."
+    label = METHODS[cfg.method].label
+    return index, (f"{label} used a random sample of {limit:,} of {n:,} rows (seed {cfg.seed}): {why}",)
+
+
+def _check_data(X: np.ndarray, cfg: EmbedConfig) -> None:
+    n, d = X.shape
+    label, k, dims = METHODS[cfg.method].label, cfg.n_neighbors, cfg.n_components
+    if n < dims + 2:
+        raise ValueError(f"{label} needs at least {dims + 2} rows for {dims}-D; this table has {n}.")
+    if not np.ptp(X, axis=0).any():
+        raise ValueError("All rows are identical, so there is no shape to embed.")
+    if cfg.method in GRAPH_METHODS and k >= n:
+        raise ValueError(f"n_neighbors must be smaller than the {n} rows; pick at most {n - 1}.")
+    if cfg.method == "tsne" and cfg.perplexity >= n:
+        suggestion = max(1, min(30, (n - 1) // 3))
+        raise ValueError(
+            f"t-SNE perplexity must be smaller than the number of rows ({n}); "
+            f"pick a perplexity below {n}, for example {suggestion}."
+        )
+    if cfg.method in ("pca", "lle") and d < dims:
+        fix = "choose 2 components" if d == 2 else "it needs at least 2 features"
+        raise ValueError(
+            f"{label} cannot make {dims} components from {d} feature(s): {fix}, "
+            "or use another method such as t-SNE."
+        )
+    needed = dims * (dims + 3) // 2
+    if cfg.method == "lle" and cfg.lle_method == "hessian" and k <= needed:
+        raise ValueError(
+            f"Hessian LLE needs n_neighbors greater than n_components * (n_components + 3) / 2 "
+            f"= {needed}; set it to {needed + 1} or more, or use the 'standard' method."
+        )
+
+
+def _graph_notes(X: np.ndarray, cfg: EmbedConfig) -> tuple[str, ...]:
+    """A note when the k-nearest-neighbour graph falls apart into several pieces."""
+    from scipy.sparse.csgraph import connected_components
+    from sklearn.neighbors import kneighbors_graph
+
+    pieces, _ = connected_components(kneighbors_graph(X, cfg.n_neighbors), directed=False)
+    if pieces == 1:
+        return ()
+    label = METHODS[cfg.method].label
+    return (
+        f"The {cfg.n_neighbors}-nearest-neighbour graph falls into {pieces} separate pieces, so "
+        f"{label} cannot tell how they lie to each other; increase n_neighbors to join them.",
+    )
+
+
+def _fit(X: np.ndarray, cfg: EmbedConfig, on_layout: Callable | None = None) -> Fit:
+    """Run the method, turning the library's data-dependent failures into ValueErrors."""
+    label, advice = METHODS[cfg.method].label, _ADVICE[cfg.method]
+    try:
+        coords, ratio, notes = _run(X, cfg, on_layout)
+    except MemoryError as err:
+        raise ValueError(
+            f"{label} ran out of memory on {X.shape[0]:,} rows; try PCA, t-SNE or UMAP."
+        ) from err
+    except (ValueError, RuntimeError, ArithmeticError) as err:
+        reason = (str(err).strip().splitlines() or [type(err).__name__])[0][:200]
+        raise ValueError(f"{label} failed on this data ({reason}). {advice}") from err
+    coords = np.ascontiguousarray(coords, dtype=np.float64)  # (n_used, n_components)
+    if not np.isfinite(coords).all():
+        raise ValueError(f"{label} produced non-finite coordinates. {advice}")
+    return coords, ratio, notes
+
+
+def _run(X: np.ndarray, cfg: EmbedConfig, on_layout: Callable | None = None) -> Fit:
+    """Fit the configured estimator; the few method-specific steps live here."""
+    if cfg.method in STREAMING:
+        from engine.embed.live import stream_layout
+
+        coords, notes = stream_layout(X, cfg, on_layout)
+        return coords, None, notes
+    model = _estimator(X.shape[1], cfg)
+    if cfg.method == "isomap":
+        with _global_rng_pinned(cfg.seed):
+            return model.fit_transform(X), None, ()
+    if cfg.method == "lle":
+        try:
+            return model.fit_transform(X), None, ()
+        except (ValueError, RuntimeError):
+            if not 200 < X.shape[0] <= _DENSE_ROWS:  # sklearn uses ARPACK above 200 rows
+                raise
+            note = "LLE's sparse eigen-solver (ARPACK) failed, so the slower dense solver was used."
+            return model.set_params(eigen_solver="dense").fit_transform(X), None, (note,)
+    if cfg.method == "umap_learn":
+        import numba
+
+        threads = numba.get_num_threads()  # UMAP sets numba's thread count when seeded
+        try:
+            return model.fit_transform(X), None, ()
+        finally:
+            numba.set_num_threads(threads)
+    coords = model.fit_transform(X)
+    ratio = getattr(model, "explained_variance_ratio_", None)  # PCA only
+    return coords, None if ratio is None else np.asarray(ratio, dtype=np.float64), ()

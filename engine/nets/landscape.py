@@ -1,0 +1,358 @@
+"""The real loss landscape of a trained network: a 2-D slice of its loss around the trained weights.
+
+`record_trajectory(data, TrainConfig(...))` trains the Layer Manifolds network exactly as
+`engine.nets.mlp.train` does (same split, initial weights and batches, so its last weights equal
+`train(...).weights`) and keeps the flat weight vector at every snapshot epoch.
+`loss_landscape(trajectory, LandscapeConfig(...))` then evaluates the mean training cross-entropy on a
+size x size grid of the plane through the trained weights spanned by two directions:
+
+- "random": two seeded Gaussian directions, filter-normalised as in Li et al. 2018 ("Visualizing the
+  Loss Landscape of Neural Nets"): each neuron's incoming weights in a direction are scaled to the norm
+  of that neuron's trained incoming weights; bias directions are zero. Grid coordinates span
+  [-span, span] in those units.
+- "pca": the top two principal directions of the trajectory's weights minus the final weights
+  (unit vectors); the grid covers the projected trajectory with a margin of `span` times its extent.
+
+A 2-D slice is a slice: the trajectory is projected onto the plane (least squares), and `path_loss` is
+the loss at the real weights, which generally differs from the slice's loss under the projected point.
+
+The grid is evaluated batched: a chunk of grid points' weight sets is stacked and run through one
+batched forward (matmul over a leading grid axis), in chunks bounded by `max_elements` values per
+activation array; on the kernel's backend (NumPy on the CPU, torch on CUDA / MPS), in float32.
+Parameters use the kernel's flat layout (engine.nets.kernel.Network.P): per layer W (out, in + 1),
+row-major, bias in the last column.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+
+import numpy as np
+from threadpoolctl import ThreadpoolController
+
+from engine.backend import Array, Backend, Optimizer, activate, make_backend
+from engine.data.datasets import Dataset
+from engine.device import resolve_device
+from engine.nets.kernel import Loop, Network, init_weights
+from engine.nets.mlp import TrainConfig, check_config, forward, prepare
+
+DIRECTIONS = ("random", "pca")
+SCRATCH = ("gelu", "leaky_relu")  # activations that need scratch arrays in engine.backend.activate
+THREADS = max(1, min(4, os.cpu_count() or 1))  # CPU threads sharing a slice's chunks
+CHUNK_ELEMENTS = {"cpu": 2**19, "gpu": 2**26}  # per activation array: about L2-sized on a CPU, large on a GPU
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    """The weights of one training run at every snapshot epoch, with the data they were trained on."""
+
+    config: TrainConfig
+    epochs: np.ndarray  # (n_snapshots,)
+    weights: np.ndarray  # (n_snapshots, n_params) float32, the kernel's flat layout
+    sizes: tuple[int, ...]  # (n_features, *hidden, n_classes)
+    X: np.ndarray  # (n_train, n_features) standardised training inputs, as the network saw them
+    y: np.ndarray  # (n_train,) their labels
+    train_loss: np.ndarray  # (n_snapshots,) mean training cross-entropy at each snapshot (no L2 term)
+    stopped: str | None  # why training ended early, or None
+
+
+@dataclass(frozen=True)
+class LandscapeConfig:
+    """Which slice to compute. Frozen, so it is a cache key and URL state at once."""
+
+    directions: str = "random"  # "random" (filter-normalised) or "pca" (of the trajectory)
+    size: int = 51  # grid points per axis, 5..201
+    span: float = 1.0  # random: coordinates in [-span, span]; pca: margin around the path, as a share of it
+    seed: int = 0  # random directions
+    device: str = "auto"  # engine.device.resolve_device
+
+
+@dataclass(frozen=True)
+class Landscape:
+    """A 2-D slice of the training loss, and the trajectory projected onto its plane."""
+
+    config: LandscapeConfig
+    alphas: np.ndarray  # (size,) coordinate along the first direction
+    betas: np.ndarray  # (size,) coordinate along the second direction
+    loss: np.ndarray  # (size, size) mean training cross-entropy; loss[i, j] at (alphas[j], betas[i])
+    path: np.ndarray  # (n_snapshots, 2) the trajectory projected onto the plane
+    path_loss: np.ndarray  # (n_snapshots,) the loss at the real (unprojected) weights
+    epochs: np.ndarray  # (n_snapshots,)
+    explained: np.ndarray  # (2,) pca: share of the trajectory's variance per direction; NaN for random
+    device: str
+    seconds: float
+
+
+def record_trajectory(
+    data: Dataset, cfg: TrainConfig, should_stop: Callable[[], bool] | None = None
+) -> Trajectory:
+    """Train as engine.nets.mlp.train does, keeping the flat weights at every snapshot epoch.
+
+    TrainResult keeps only the last weights, so this runs the kernel's own loop (engine.nets.kernel.Loop)
+    with a snapshot callback that copies them. No input grid is carried (it does not affect training).
+    """
+    check_config(cfg)
+    cfg = replace(cfg, grid_size=0)
+    device = resolve_device(cfg.device)
+    rng_split, rng_init, rng_batches = (
+        np.random.default_rng(s) for s in np.random.SeedSequence(cfg.seed).spawn(3)
+    )
+    d, _, _, _ = prepare(data, cfg, rng_split)
+    bk = make_backend(device)
+    sizes = [d.X.shape[0], *cfg.hidden, d.n_classes]
+    net = Network(bk, sizes, cfg.activation, init_weights(sizes, cfg.activation, rng_init))
+    loop = Loop(net, Optimizer(bk, net.P.shape[0], cfg.optimizer, cfg.lr, cfg.momentum), d, cfg, rng_batches)
+    kept: list[np.ndarray] = []
+    with np.errstate(all="ignore"):
+        stopped = loop.run(lambda k: kept.append(np.array(bk.to_numpy(net.P), dtype=np.float32)), should_stop)
+    return Trajectory(
+        config=cfg,
+        epochs=np.array(loop.epochs, dtype=np.int64),
+        weights=np.stack(kept),
+        sizes=tuple(sizes),
+        X=np.ascontiguousarray(d.X[:, : d.n_train].T),
+        y=d.y[: d.n_train].copy(),
+        train_loss=loop.history()["train_loss"][loop.epochs],
+        stopped=stopped,
+    )
+
+
+def layer_views(flat: np.ndarray, sizes: tuple[int, ...] | list[int]) -> list[np.ndarray]:
+    """Per layer, a view (out, in + 1) of a flat parameter vector (bias last column)."""
+    out, at = [], 0
+    for i, o in zip(sizes[:-1], sizes[1:], strict=True):
+        out.append(flat[at : at + o * (i + 1)].reshape(o, i + 1))
+        at += o * (i + 1)
+    return out
+
+
+def point_loss(
+    flat: np.ndarray, sizes: tuple[int, ...], activation: str, X: np.ndarray, y: np.ndarray
+) -> float:
+    """Mean cross-entropy of one flat weight vector on (X, y): the per-point reference, in float64."""
+    weights = [(W[:, :-1].T, W[:, -1]) for W in layer_views(np.asarray(flat, dtype=np.float64), sizes)]
+    z = forward(weights, X, activation)[-1]  # (n, n_classes)
+    m = z.max(axis=1)
+    return float(np.mean(np.log(np.exp(z - m[:, None]).sum(axis=1)) + m - z[np.arange(len(y)), y]))
+
+
+def filter_normalised(center: np.ndarray, sizes: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
+    """A Gaussian direction with each neuron's incoming weights scaled to that neuron's norm in `center`."""
+    d = rng.standard_normal(center.shape)
+    for D, W in zip(layer_views(d, sizes), layer_views(center, sizes), strict=True):
+        D[:, :-1] *= np.linalg.norm(W[:, :-1], axis=1, keepdims=True) / (
+            np.linalg.norm(D[:, :-1], axis=1, keepdims=True) + 1e-12
+        )
+        D[:, -1] = 0.0  # biases stay put, as in Li et al.'s default
+    return d
+
+
+def pca_directions(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Top two principal directions (unit, (n_params,) each) of the weights minus the last, and their variance shares."""
+    M = np.asarray(weights, dtype=np.float64) - np.asarray(weights[-1], dtype=np.float64)
+    M -= M.mean(axis=0)
+    _, s, Vt = np.linalg.svd(M, full_matrices=False)
+    if len(s) < 2 or s[1] <= 1e-12 * max(s[0], 1e-300):
+        raise ValueError(
+            "The training path has fewer than two directions to show: train for more epochs or take "
+            "snapshots more often, or use random directions."
+        )
+    var = s**2
+    return Vt[0], Vt[1], var[:2] / var.sum()
+
+
+def project(weights: np.ndarray, center: np.ndarray, d1: np.ndarray, d2: np.ndarray) -> np.ndarray:
+    """(n, 2) least-squares coordinates of weights (n, n_params) - center in the plane of d1, d2."""
+    A = np.stack([d1, d2], axis=1)  # (n_params, 2)
+    return np.linalg.lstsq(A, (np.asarray(weights, dtype=np.float64) - center).T, rcond=None)[0].T
+
+
+def grid_losses(
+    bk: Backend,
+    center: np.ndarray,
+    d1: np.ndarray,
+    d2: np.ndarray,
+    coords: np.ndarray,
+    sizes: tuple[int, ...],
+    activation: str,
+    X: np.ndarray,
+    y: np.ndarray,
+    max_elements: int | None = None,
+    on_progress: Callable[[float], None] | None = None,
+) -> np.ndarray:
+    """Mean cross-entropy at center + a d1 + b d2 for every row (a, b) of coords (g, 2), batched.
+
+    X: (n, n_features) as the network sees it; y: (n,). Returns (g,) float64.
+
+    Each layer is one batched matmul of the grid points' weights (out, in + 1) with the layer's input
+    and a row of ones, so biases cost nothing apart. With two classes the last layer computes only the
+    margin z_other - z_true and the loss is its softplus; with more, a log-sum-exp over the logits.
+    """
+    xp, n, n_layers, k = bk.xp, len(y), len(sizes) - 1, sizes[-1]
+    budget = max_elements or CHUNK_ELEMENTS["cpu" if bk.device == "cpu" else "gpu"]
+    views = [layer_views(v, sizes) for v in (center, d1, d2)]
+    if k == 2:  # the margin row z_1 - z_0, its sign flipped for samples of class 1
+        views = [[*V[:-1], V[-1][1:] - V[-1][:1]] for V in views]
+        truth = bk.asarray(np.where(np.asarray(y) == 0, 1.0, -1.0))
+    else:  # the position of each true logit in a (k, n) block
+        truth = bk.index(np.asarray(y) * n + np.arange(n))
+    Ws = [[bk.asarray(V[i])[None] for V in views] for i in range(n_layers)]  # (1, out, in + 1) each
+    H0 = bk.asarray(np.r_[np.asarray(X).T, np.ones((1, n))])[None]  # (1, n_features + 1, n)
+    step = max(1, budget // (max(sizes[1:]) * n))
+    coords_b, out = bk.asarray(coords), np.empty(len(coords))
+    starts = list(range(0, len(coords), step))
+    local = threading.local()  # each thread's preallocated buffers: fresh large arrays cost page faults
+
+    def buffers() -> tuple[list, list, Array, Array | None]:
+        H = [bk.zeros((step, o + 1, n)) for o in sizes[1:-1]]  # hidden outputs, then a row of ones
+        for h in H:
+            h[:, -1] = 1.0
+        S = [
+            [bk.zeros((step, o, n)) for _ in range(2)] if activation in SCRATCH else None for o in sizes[1:-1]
+        ]
+        return H, S, bk.zeros((step, 1 if k == 2 else k, n)), bk.zeros((step, n)) if k == 2 else None
+
+    def chunk(at: int) -> int:
+        with np.errstate(all="ignore"):  # per thread: the caller's setting does not reach worker threads
+            return _chunk(at)
+
+    def _chunk(at: int) -> int:
+        if not hasattr(local, "buffers"):
+            local.buffers = buffers()
+        H, S, Z, T = local.buffers
+        c = min(step, len(coords) - at)
+        a, b = coords_b[at : at + c, 0, None, None], coords_b[at : at + c, 1, None, None]
+        h = H0
+        for i in range(n_layers):
+            (W, D, E), last = Ws[i], i == n_layers - 1
+            z = Z[:c] if last else H[i][:c, :-1]
+            xp.matmul(W + a * D + b * E, h, out=z)  # (c, out, n)
+            if not last:
+                activate(bk, activation, z, *([None, None] if S[i] is None else [t[:c] for t in S[i]]))
+                h = H[i][:c]
+        out[at : at + c] = bk.to_numpy(_mean_loss(bk, Z[:c], None if T is None else T[:c], truth))
+        return c
+
+    threads = THREADS if bk.device == "cpu" and len(starts) > 1 else 1  # NumPy releases the GIL
+    pool = None
+    if threads > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        pool = ThreadPoolExecutor(threads)
+    try:
+        done = 0
+        for c in pool.map(chunk, starts) if pool else map(chunk, starts):  # progress from this thread
+            done += c
+            if on_progress is not None:
+                on_progress(done / len(coords))
+    finally:
+        if pool:
+            pool.shutdown(cancel_futures=True)
+    return out
+
+
+def _mean_loss(bk: Backend, z: Array, t: Array | None, truth: Array) -> Array:
+    """Mean cross-entropy (c,) of c grid points' last-layer outputs z, in place (z is overwritten).
+
+    Two classes: z (c, 1, n) holds the margin z_1 - z_0 and `truth` (n,) is +1 for class 0 and -1
+    for class 1, so z * truth = z_other - z_true = m and the loss is softplus(m) = max(m, 0) +
+    log(1 + exp(-|m|)), with t (c, n) as scratch. More classes: z (c, k, n) holds the logits and
+    `truth` (n,) the position of each true logit in a flattened (k, n) block.
+    """
+    xp, c = bk.xp, z.shape[0]
+    if z.shape[1] == 1:
+        m = z[:, 0]
+        m *= truth
+        xp.abs(m, out=t)
+        t *= -1.0
+        xp.exp(t, out=t)
+        xp.log1p(t, out=t)
+        bk.clamp_min(m, 0.0)
+        m += t
+        return m.mean(axis=1)
+    zmax = xp.amax(z, axis=1)  # (c, n)
+    true = z.reshape(c, -1)[:, truth]  # (c, n) true-class logits
+    z -= zmax[:, None]
+    xp.exp(z, out=z)
+    return (xp.log(z.sum(axis=1)) + zmax - true).mean(axis=1)
+
+
+def loss_landscape(
+    traj: Trajectory, cfg: LandscapeConfig, on_progress: Callable[[float], None] | None = None
+) -> Landscape:
+    """The loss on a cfg.size^2 grid of the plane through the trained weights, with the projected path."""
+    start = time.perf_counter()
+    _check(cfg)
+    device = resolve_device(cfg.device)
+    center = traj.weights[-1].astype(np.float64)
+    with _one_blas_thread():
+        if cfg.directions == "random":
+            rng = np.random.default_rng(cfg.seed)
+            d1, d2 = (filter_normalised(center, traj.sizes, rng) for _ in range(2))
+            explained = np.full(2, np.nan)
+            (a0, a1), (b0, b1) = (-cfg.span, cfg.span), (-cfg.span, cfg.span)
+        else:
+            d1, d2, explained = pca_directions(traj.weights)
+        path = project(traj.weights, center, d1, d2)
+    if cfg.directions == "pca":
+        lo, hi = np.minimum(path.min(axis=0), 0.0), np.maximum(path.max(axis=0), 0.0)
+        pad = cfg.span * np.maximum(hi - lo, 1e-6)
+        (a0, b0), (a1, b1) = lo - pad, hi + pad
+    alphas, betas = np.linspace(a0, a1, cfg.size), np.linspace(b0, b1, cfg.size)
+    ga, gb = np.meshgrid(alphas, betas)
+    bk = make_backend(device)
+    activation = traj.config.activation
+    with np.errstate(all="ignore"):
+        loss = grid_losses(bk, center, d1, d2, np.c_[ga.ravel(), gb.ravel()], traj.sizes, activation,
+                           traj.X, traj.y, on_progress=on_progress)  # fmt: skip
+    return Landscape(
+        config=cfg,
+        alphas=alphas,
+        betas=betas,
+        loss=loss.reshape(cfg.size, cfg.size),
+        path=path,
+        path_loss=traj.train_loss,
+        epochs=traj.epochs,
+        explained=explained,
+        device=device,
+        seconds=time.perf_counter() - start,
+    )
+
+
+@functools.cache
+def _blas_threads() -> ThreadpoolController:
+    return ThreadpoolController()
+
+
+_BLAS_LIMIT = threading.Lock()  # the limit is process-wide: one holder at a time restores it right
+
+
+@contextlib.contextmanager
+def _one_blas_thread() -> Iterator[None]:
+    """BLAS on the calling thread only, for small linear algebra just before the slice.
+
+    Once woken, OpenBLAS's threads spin for a while (about 0.1 s) before they sleep, and take the cores
+    from the slice's own threads: an SVD or a least-squares fit of the trajectory made the slice after
+    it about 1.6 times slower. The limit applies to the whole process and is undone on leaving, so
+    sessions take it in turn (each holds it for about a millisecond); interleaved, the last to leave
+    would restore the one thread the other had set.
+    """
+    with _BLAS_LIMIT, _blas_threads().limit(limits=1, user_api="blas"):
+        yield
+
+
+def _check(cfg: LandscapeConfig) -> None:
+    if cfg.directions not in DIRECTIONS:
+        raise ValueError(f"Unknown directions {cfg.directions!r}: choose one of {', '.join(DIRECTIONS)}.")
+    if not isinstance(cfg.size, int | np.integer) or not 5 <= cfg.size <= 201:
+        raise ValueError(f"The grid size must be a whole number from 5 to 201; got {cfg.size!r}.")
+    if not 0 < cfg.span <= 100:
+        raise ValueError(f"The span must be above 0 and at most 100; got {cfg.span}. Try 1.")
+    if not isinstance(cfg.seed, int | np.integer) or not 0 <= cfg.seed < 2**32:
+        raise ValueError(f"The seed must be a whole number from 0 to 2**32 - 1; got {cfg.seed!r}.")

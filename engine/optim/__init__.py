@@ -1,0 +1,1 @@
+"""Optimizer races: loss surfaces over two parameters and the optimizers that race on them."""

@@ -1,0 +1,1 @@
+"""The Decision boundaries view: its controls, cached computations and figures."""

@@ -1,0 +1,1 @@
+"""The Manifold inspector view: its controls, cached computations and figures."""

@@ -1,0 +1,1 @@
+"""The Layer manifolds view: its controls, cached computations, panels and figures."""

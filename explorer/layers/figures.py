@@ -1,0 +1,292 @@
+"""Figures of a trained network: layer manifolds (animated over training), decision surfaces,
+training curves and per-layer scores. Arrays in, `go.Figure` out; no Streamlit here.
+
+A decision surface is drawn by one function for every page that shows one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from engine.data.datasets import Dataset
+from explorer.shared import theme
+from explorer.shared.figures import marker_size
+
+GRID_COLOR = "rgba(90, 90, 90, 0.35)"
+
+
+@dataclass(frozen=True)
+class Panel:
+    """One layer's picture over training."""
+
+    title: str  # e.g. "hidden 1 (16 units, PCA 2-D)"
+    coords: np.ndarray  # (n_snapshots, n_samples, 2 or 3)
+    grid: np.ndarray | None = None  # (n_snapshots, g*g, 2 or 3): the input plane's grid through the layer
+
+
+def _grid_lines(points: np.ndarray, side: int, stride: int = 2) -> tuple[np.ndarray, ...]:
+    """Every `stride`-th row and column of a side x side lattice, as polylines split by NaN gaps."""
+    lattice = points.reshape(side, side, -1).astype(np.float32)  # (row, col, k)
+    k = lattice.shape[-1]
+    rows, cols = lattice[::stride], lattice.transpose(1, 0, 2)[::stride]  # (side/stride, side, k)
+    gap = np.full((rows.shape[0], 1, k), np.nan, dtype=np.float32)
+    lines = np.concatenate(
+        [np.concatenate([rows, gap], 1).reshape(-1, k), np.concatenate([cols, gap], 1).reshape(-1, k)]
+    )
+    return tuple(lines[:, j] for j in range(lines.shape[1]))
+
+
+def _panel_traces(panel: Panel, t: int, data: Dataset, size: int) -> list:
+    """The traces of one panel at snapshot t: grid lines first, then one trace per class."""
+    xyz = panel.coords[t].astype(np.float32)  # float32 halves what travels to the browser
+    three = xyz.shape[1] == 3
+    traces = []
+    if panel.grid is not None:
+        side = int(round(np.sqrt(panel.grid.shape[1])))
+        line = _grid_lines(panel.grid[t], side)
+        kind = go.Scatter3d if three else go.Scatter
+        extra = {"z": line[2]} if three else {}
+        traces.append(
+            kind(
+                x=line[0],
+                y=line[1],
+                mode="lines",
+                line={"color": GRID_COLOR, "width": 1},
+                hoverinfo="skip",
+                showlegend=False,
+                **extra,
+            )
+        )
+    labels = data.y if data.y is not None else np.zeros(len(xyz), dtype=np.int64)
+    names = data.class_names or (data.name,)
+    for k, name in enumerate(names):
+        m = labels == k
+        style = {
+            "mode": "markers",
+            "name": name,
+            "legendgroup": name,
+            "showlegend": False,
+            "marker": {"size": size if not three else max(size - 3, 2), "color": theme.class_color(k)},
+        }
+        if three:
+            traces.append(go.Scatter3d(x=xyz[m, 0], y=xyz[m, 1], z=xyz[m, 2], **style))
+        else:
+            traces.append(go.Scatter(x=xyz[m, 0], y=xyz[m, 1], **style))
+    return traces
+
+
+def _range(values: np.ndarray) -> list[float]:
+    lo, hi = np.nanmin(values), np.nanmax(values)
+    pad = 0.05 * (hi - lo or 1.0)
+    return [float(lo - pad), float(hi + pad)]
+
+
+def layer_figure(
+    data: Dataset,
+    panels: Sequence[Panel],
+    epochs: np.ndarray,
+    frame: int = -1,
+    animate: bool = True,
+    height: int = 420,
+) -> go.Figure:
+    """Every layer side by side at snapshot `frame`; with `animate`, frames over all snapshots
+    with play / pause / reset buttons and an epoch slider, all running in the browser."""
+    n_snap = len(epochs)
+    frame = frame % n_snap
+    specs = [[{"type": "scene" if p.coords.shape[2] == 3 else "xy"} for p in panels]]
+    fig = make_subplots(
+        rows=1,
+        cols=len(panels),
+        specs=specs,
+        subplot_titles=[p.title for p in panels],
+        horizontal_spacing=0.04,
+    )
+    size = max(marker_size(panels[0].coords.shape[1]) - 2, 3)
+    for c, panel in enumerate(panels, start=1):
+        for tr in _panel_traces(panel, frame, data, size):
+            fig.add_trace(tr, row=1, col=c)
+        if panel.coords.shape[2] == 2:
+            both = panel.coords if panel.grid is None else np.concatenate([panel.coords, panel.grid], axis=1)
+            fig.update_xaxes(range=_range(both[..., 0]), row=1, col=c, showticklabels=False)
+            fig.update_yaxes(range=_range(both[..., 1]), row=1, col=c, showticklabels=False)
+    for i, name in enumerate(data.class_names):  # one legend for all panels
+        fig.add_trace(
+            go.Scatter(
+                x=[None],
+                y=[None],
+                mode="markers",
+                name=name,
+                legendgroup=name,
+                marker={"color": theme.class_color(i), "size": 9},
+            )
+        )
+    fig.update_layout(**theme.base_layout(f"Epoch {int(epochs[frame])}", height))
+    fig.update_layout(legend={"orientation": "h", "y": -0.08}, margin={"t": 100})
+    fig.update_scenes(xaxis_showticklabels=False, yaxis_showticklabels=False, zaxis_showticklabels=False)
+    if animate and n_snap > 1:
+        _animate(fig, data, panels, epochs, size)
+    return fig
+
+
+def _static(panel: Panel) -> bool:
+    """True for a panel that looks the same at every snapshot (the input layer)."""
+    same = np.array_equal(panel.coords[0], panel.coords[-1])
+    return same and (panel.grid is None or np.array_equal(panel.grid[0], panel.grid[-1]))
+
+
+def _animate(fig: go.Figure, data: Dataset, panels: Sequence[Panel], epochs: np.ndarray, size: int) -> None:
+    """Add one frame per snapshot, carrying only the panels that change over training."""
+    moving, first = [], 0
+    for p in panels:
+        n = len(_panel_traces(p, 0, data, size))
+        if not _static(p):
+            moving.append((p, list(range(first, first + n))))
+        first += n
+    fig.frames = [
+        go.Frame(
+            name=str(int(e)),
+            traces=[i for _, idx in moving for i in idx],
+            data=[tr for p, _ in moving for tr in _panel_traces(p, t, data, size)],
+            layout={"title": {"text": f"Epoch {int(e)}"}},
+        )
+        for t, e in enumerate(epochs)
+    ]
+    names = [str(int(e)) for e in epochs]
+    fig.update_layout(**theme.play_controls(names, names, "epoch", 120, redraw=True, y=-0.12))
+
+
+def _class_scale(n_classes: int) -> list[list]:
+    """A colourscale where z in [k, k+1) runs from a pale to the full colour of class k."""
+    stops = []
+    for k in range(n_classes):
+        rgb = theme.class_color(k).lstrip("#")
+        r, g, b = (int(rgb[i : i + 2], 16) for i in (0, 2, 4))
+        pale = f"rgb({(r + 3 * 255) // 4},{(g + 3 * 255) // 4},{(b + 3 * 255) // 4})"
+        stops += [[k / n_classes, pale], [(k + 1) / n_classes - 1e-6, f"rgb({r},{g},{b})"]]
+    stops[-1][0] = 1.0
+    return stops
+
+
+def decision_figure(
+    data: Dataset,
+    grid: np.ndarray,
+    pred: np.ndarray,
+    confidence: np.ndarray,
+    train_rows: np.ndarray | None = None,
+    test_rows: np.ndarray | None = None,
+    title: str = "",
+    height: int = 420,
+    opacity: float = 0.55,
+) -> go.Figure:
+    """Decision regions on a square grid of the input plane, shaded by predicted class with the
+    model's confidence as intensity; training points solid, test points hollow."""
+    side = int(round(np.sqrt(len(grid))))
+    k = max(data.n_classes, int(pred.max()) + 1)
+    z = (pred + np.clip((confidence - 1 / k) / (1 - 1 / k), 0, 0.999)).reshape(side, side).astype(np.float32)
+    lattice = grid.reshape(side, side, 2)
+    fig = go.Figure(
+        go.Heatmap(
+            x=lattice[0, :, 0],
+            y=lattice[:, 0, 1],
+            z=z,
+            zmin=0,
+            zmax=k,
+            colorscale=_class_scale(k),
+            showscale=False,
+            opacity=opacity,
+            hoverinfo="skip",
+            zsmooth="best",
+        )
+    )
+    rows = {"train": train_rows, "test": test_rows} if train_rows is not None else {"": None}
+    size = marker_size(data.n_samples)
+    for part, idx in rows.items():
+        idx = np.arange(data.n_samples) if idx is None else np.asarray(idx)
+        for c, name in enumerate(data.class_names):
+            m = idx[data.y[idx] == c]
+            color = theme.class_color(c)
+            marker = {"size": size, "color": color, "line": {"color": "white", "width": 0.5}}
+            if part == "test":
+                marker = {"size": size, "color": "rgba(0,0,0,0)", "line": {"color": color, "width": 1.5}}
+            fig.add_trace(
+                go.Scatter(
+                    x=data.X[m, 0],
+                    y=data.X[m, 1],
+                    mode="markers",
+                    marker=marker,
+                    name=f"{name} {part}".strip(),
+                    legendgroup=name,
+                )
+            )
+    fig.update_layout(**theme.base_layout(title, height))
+    fig.update_xaxes(range=[lattice[0, 0, 0], lattice[0, -1, 0]], title=data.feature_names[0])
+    fig.update_yaxes(
+        range=[lattice[0, 0, 1], lattice[-1, 0, 1]],
+        title=data.feature_names[1],
+        scaleanchor="x",
+        scaleratio=1,
+    )
+    return fig
+
+
+def curves_figure(history: dict[str, np.ndarray], height: int = 320) -> go.Figure:
+    """Train and test loss and accuracy against epochs."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("Loss (cross-entropy)", "Accuracy"))
+    for col, metric in enumerate(("loss", "acc"), start=1):
+        for i, part in enumerate(("train", "test")):
+            y = history.get(f"{part}_{metric}")
+            if y is None:
+                continue
+            fig.add_trace(
+                go.Scatter(
+                    x=np.arange(len(y)),
+                    y=y,
+                    name=part,
+                    legendgroup=part,
+                    showlegend=col == 1,
+                    line={"color": theme.class_color(i), "dash": "solid" if i == 0 else "dot"},
+                ),
+                row=1,
+                col=col,
+            )
+    fig.update_layout(**theme.base_layout("", height))
+    fig.update_xaxes(title="epoch")
+    fig.update_yaxes(type="log", row=1, col=1)
+    fig.update_yaxes(range=[0, 1.02], row=1, col=2)
+    return fig
+
+
+def depth_figure(
+    layer_names: Sequence[str], epochs: np.ndarray, scores: dict[str, np.ndarray], height: int = 320
+) -> go.Figure:
+    """Per-layer scores against depth, one line per chosen epoch (light = early, dark = late).
+
+    scores: name -> (n_snapshots, n_layers) array, e.g. linear-probe accuracy, class separation.
+    """
+    fig = make_subplots(rows=1, cols=len(scores), subplot_titles=list(scores))
+    scored = np.flatnonzero(np.isfinite(next(iter(scores.values()))).all(axis=1))  # snapshots with scores
+    picks = sorted({int(scored[int(q * (len(scored) - 1))]) for q in (0, 0.25, 0.5, 1)})
+    for col, values in enumerate(scores.values(), start=1):
+        for j, t in enumerate(picks):
+            shade = 0.25 + 0.75 * j / max(len(picks) - 1, 1)
+            fig.add_trace(
+                go.Scatter(
+                    x=list(layer_names),
+                    y=values[t],
+                    mode="lines+markers",
+                    name=f"epoch {int(epochs[t])}",
+                    legendgroup=str(t),
+                    showlegend=col == 1,
+                    line={"color": f"rgba(0, 114, 178, {shade:.2f})"},
+                ),
+                row=1,
+                col=col,
+            )
+    fig.update_layout(**theme.base_layout("How far each layer has untangled the classes", height))
+    fig.update_yaxes(range=[0, 1.02])
+    return fig

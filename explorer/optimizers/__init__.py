@@ -1,0 +1,1 @@
+"""The Optimizer paths view: its controls, cached computations and figures."""

@@ -1,0 +1,225 @@
+"""The "reproduce in Python" scripts: configs written back as equal configs, data keys read back, and each
+page's script run in a fresh Python, its numbers checked against the same engine calls made here."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import streamlit as st
+
+from engine.classify.arena import ArenaConfig, arena
+from engine.classify.fit import ModelConfig, fit_all
+from engine.data.clean import TableOptions
+from engine.data.datasets import SAMPLE_DIR, DatasetConfig, make_dataset
+from engine.data.tables import load_sample, read_table, table_to_dataset
+from engine.embed.methods import EmbedConfig, embed
+from engine.nets.landscape import LandscapeConfig, loss_landscape, record_trajectory
+from engine.nets.mlp import TrainConfig
+from engine.optim.race import MapConfig, PathConfig, RaceConfig, race
+from engine.optim.surfaces import SurfaceConfig, make_surface
+from explorer.shared import cache, reproduce
+from explorer.shared.reproduce import Source, literal, source_from_key
+from tests.pages.test_decision_boundaries import boundaries_page
+from tests.pages.test_layer_manifolds import layers_page, metric
+from tests.pages.test_optimizer_paths import optimizer_page
+from tests.pages.test_pages import inspector
+
+ROOT = Path(__file__).resolve().parents[3]
+MOONS = Source(dataset=DatasetConfig("moons", n_samples=200, noise=0.1, seed=0))
+CLASSES = (DatasetConfig, TableOptions, EmbedConfig, TrainConfig, ArenaConfig, ModelConfig, PathConfig)
+CONFIGS = {c.__name__: c for c in (*CLASSES, RaceConfig, MapConfig, SurfaceConfig, LandscapeConfig)}
+
+
+@pytest.fixture(autouse=True)
+def _clear_caches():
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+
+
+def run_script(text: str, folder: Path, *args: str) -> dict:
+    """Run a script in a fresh interpreter inside `folder` (where it writes its figures); its last
+    line of output, JSON, parsed. The repository is on the path as for a user with the app installed."""
+    (folder / "script.py").write_text(text)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    }
+    done = subprocess.run([sys.executable, "script.py", *args], cwd=folder, env=env, capture_output=True,
+                          text=True, timeout=180)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def html_plot(path: Path) -> str:
+    text = path.read_text()
+    assert "Plotly.newPlot" in text, f"{path.name} holds no plot"
+    return text
+
+
+# --- configs and data keys ---------------------------------------------------------------------------
+
+
+def test_literal_writes_configs_that_evaluate_to_equal_configs():
+    tree, knn = ModelConfig("tree", (("max_depth", 3),), seed=4), ModelConfig("knn", class_weight="balanced")
+    cases = [
+        DatasetConfig("circles", n_samples=np.int64(300), noise=np.float64(0.25), n_classes=3, seed=7),
+        TableOptions(label='it\'s "quoted"', features=("a", "b,c"), missing="drop", max_rows=500),
+        TableOptions(label=None, features=("only",)),
+        EmbedConfig("umap", n_components=3, scale=False, min_dist=0.0, seed=2**31 - 1),
+        TrainConfig(hidden=(256, 2, 16), lr=0.0003, l2=1e-05, batch_size=32, device="cpu"),
+        ArenaConfig("features", (2, 0), 0.25, 50, rare_class=1, keep=0.05, oversample=True, seed=3),
+        ModelConfig("voting", members=(tree, knn), weights=(2.0, 0.5), voting="hard", seed=4),
+        ModelConfig("bagging", members=(tree,)),
+        RaceConfig(
+            (PathConfig("adam", 1e-05, 0.999), PathConfig("minibatch", 0.5, batch_size=7)),
+            start=(-1.5, 2.0),
+            steps=5000,
+            seed=9,
+            equal_footing=True,
+        ),  # fmt: skip
+        MapConfig("nesterov", lr_range=(1e-4, 1.0), steps=50, start=(0.0, -0.5)),
+        SurfaceConfig("quadratic", condition=1000.0, standardize=False),
+        LandscapeConfig("pca", 5, 100.0, 1, "cpu"),
+    ]
+    for cfg in cases:
+        text = literal(cfg)
+        assert eval(text, {}, CONFIGS) == cfg, text
+        assert "np." not in text and "int64" not in text
+    assert literal(DatasetConfig()) == 'DatasetConfig(name="moons", seed=0)', "name and seed always shown"
+    assert literal((1,)) == "(1,)" and literal(float("inf")) == 'float("inf")'
+
+
+def test_long_configs_break_one_field_a_line_and_members_can_be_variables():
+    race_cfg = RaceConfig(tuple(PathConfig("momentum", 0.001 * i, 0.9) for i in range(1, 9)), steps=300)
+    text = literal(race_cfg)
+    assert max(len(line) for line in text.splitlines()) <= reproduce.WIDTH
+    assert text.count("\n") > 8 and eval(text, {}, CONFIGS) == race_cfg
+    tree = ModelConfig("tree")
+    vote = ModelConfig("voting", members=(tree, ModelConfig("knn")))
+    assert (
+        literal(vote, {tree: "tree"})
+        == 'ModelConfig(name="voting", members=(tree, ModelConfig(name="knn", seed=0)), seed=0)'
+    )
+
+
+def test_data_keys_read_back_as_their_source():
+    gen = DatasetConfig("spirals", 400, 0.2, 3, 5)
+    opts = TableOptions(label="species", features=("petal_length_cm",), max_rows=100, seed=2)
+    assert source_from_key(repr(gen)) == Source(dataset=gen)
+    assert source_from_key(f"sample:iris_flowers:{opts!r}") == Source(sample="iris_flowers", table=opts)
+    assert source_from_key(f"0123abcd:{opts!r}", "my data") == Source(upload="my data.csv", table=opts)
+    for bad in ("", "moons", "DatasetConfig(name=__import__('os').getcwd())", "DatasetConfig('moons')",
+                "sample:x:TableOptions(**{'label': 'a'})"):  # fmt: skip
+        with pytest.raises(ValueError):
+            source_from_key(bad)
+
+
+# --- each page's script, run ---------------------------------------------------------------------------
+
+
+def test_inspector_script_reads_the_uploaded_file_and_matches_the_engine(tmp_path):
+    csv = tmp_path / "rolled up.csv"
+    shutil.copy(SAMPLE_DIR / "swiss_roll_3d.csv", csv)
+    opts = TableOptions(label="segment", max_rows=200, seed=1)
+    cfgs = [EmbedConfig("pca", n_neighbors=10, seed=1), EmbedConfig("isomap", n_neighbors=10, seed=1)]
+    text = reproduce.inspector_script(source_from_key(f"{'f' * 32}:{opts!r}", "rolled up"), cfgs)
+    out = run_script(text, tmp_path, csv.name)
+    data = table_to_dataset(read_table(csv.read_bytes(), csv.name), opts)
+    for cfg in cfgs:
+        emb = embed(data.X, cfg)
+        np.testing.assert_allclose(out[cfg.method]["first_point"], emb.coords[0], rtol=1e-6)
+        assert 0.5 < out[cfg.method]["trustworthiness"] <= 1
+        page = html_plot(tmp_path / f"rolled_up_{cfg.method}.html")
+        assert all(f'"name":"{c}"' in page for c in data.class_names), "one legend entry a class"
+    assert out["isomap"]["continuity"] != out["pca"]["continuity"]
+
+
+def test_boundaries_script_fits_the_same_models(tmp_path):
+    source = Source(sample="iris_flowers", table=TableOptions(label="species"))
+    setup = ArenaConfig(grid_size=40, seed=2)
+    logreg, knn = ModelConfig("logreg", seed=2), ModelConfig("knn", (("n_neighbors", 7),), seed=2)
+    models = [logreg, knn, ModelConfig("voting", members=(logreg, knn), weights=(1.0, 3.0), seed=2)]
+    text = reproduce.boundaries_script(source, setup, models)
+    assert "members=(logreg, knn)" in text
+    out = run_script(text, tmp_path)
+    plane = arena(table_to_dataset(load_sample("iris_flowers"), source.table), setup)
+    results = fit_all(plane.data.X, plane.data.y, plane.train, plane.test, plane.grid, models, n_jobs=1)
+    assert {k: v["test_accuracy"] for k, v in out.items()} == {r.label: r.test_acc for r in results}
+    assert all(v["error"] is None for v in out.values())
+    page = html_plot(tmp_path / "iris_flowers_boundaries.html")
+    assert all(r.label in page for r in results), "a tile for every model"
+
+
+def test_race_script_on_a_data_surface_with_its_convergence_map(tmp_path):
+    surface_cfg = SurfaceConfig("logistic")
+    race_cfg = RaceConfig((PathConfig("sgd", 0.05), PathConfig("adam", 0.1)), steps=60, seed=3)
+    map_cfg = MapConfig("momentum", steps=60, seed=3)
+    out = run_script(reproduce.race_script(MOONS, surface_cfg, race_cfg, map_cfg), tmp_path)
+    surface = make_surface(surface_cfg, make_dataset(MOONS.dataset))
+    result = race(surface, race_cfg)
+    assert out["labels"] == list(result.labels)
+    np.testing.assert_allclose(out["final_loss"], result.loss[-1], rtol=1e-9)
+    html_plot(tmp_path / "moons_logistic_race.html")
+    assert "heatmap" in html_plot(tmp_path / "moons_logistic_map.html")
+
+
+def test_race_script_on_a_test_function(tmp_path):
+    race_cfg = RaceConfig((PathConfig("gd", 0.001), PathConfig("momentum", 0.001)), steps=80)
+    text = reproduce.race_script(None, SurfaceConfig("rosenbrock"), race_cfg)
+    assert "make_dataset" not in text and "make_surface(SURFACE)" in text
+    out = run_script(text, tmp_path)
+    np.testing.assert_allclose(out["final_loss"], race(make_surface(SurfaceConfig()), race_cfg).loss[-1])
+    html_plot(tmp_path / "rosenbrock_race.html")
+
+
+def test_landscape_script_slices_the_same_network(tmp_path):
+    train_cfg = TrainConfig(hidden=(6,), epochs=20, snapshot_every=2, seed=1, device="cpu")
+    slice_cfg = LandscapeConfig("random", 9, 1.0, 1, "cpu")
+    out = run_script(reproduce.landscape_script(MOONS, train_cfg, slice_cfg), tmp_path)
+    traj = record_trajectory(make_dataset(MOONS.dataset), train_cfg)
+    land = loss_landscape(traj, slice_cfg)
+    assert out["weights"] == traj.weights.shape[1] == 2 * 6 + 6 + 6 * 2 + 2
+    assert out["final_train_loss"] == pytest.approx(float(traj.train_loss[-1]), rel=1e-6)
+    assert out["slice_min"] == pytest.approx(float(land.loss.min()), rel=1e-6)
+    html_plot(tmp_path / "moons_landscape.html")
+
+
+# --- the pages offer the script -------------------------------------------------------------------------
+
+
+def script_buttons(at) -> list:
+    return [b for b in at.get("download_button") if b.proto.id.endswith("_script")]
+
+
+def test_layer_page_offers_a_script_that_reproduces_its_run(tmp_path):
+    """The page's data key is the one `source_from_key` reads: the run it stored is found under it, and
+    the script made from it reaches the accuracy the page shows."""
+    at = layers_page({"data": "sample:iris_flowers", "epochs": "30", "hidden": "6"})
+    at.button(key="lm_train").click().run()
+    assert not at.exception and [b.proto.label for b in script_buttons(at)] == ["Python script"]
+    key = f"sample:iris_flowers:{TableOptions(label='species')!r}"
+    cfg = TrainConfig(hidden=(6,), epochs=30, seed=0, device="auto")
+    stored = cache.trained(key, cfg)
+    assert stored is not None, "the page's data key or config is not what the script is made from"
+    out = run_script(reproduce.layers_script(source_from_key(key, "iris_flowers"), cfg), tmp_path)
+    assert out["test_accuracy"] == pytest.approx(float(stored.history["test_acc"][-1]))
+    assert f"{out['test_accuracy']:.3f}" == metric(at, "Test accuracy")
+    assert "frames" in html_plot(tmp_path / "iris_flowers_layers.html")
+
+
+def test_other_pages_offer_the_script_next_to_their_exports():
+    at = inspector({"n": "200"})
+    assert not at.exception and len(script_buttons(at)) == 1
+    at = optimizer_page({"steps": "50"})
+    assert not at.exception and len(script_buttons(at)) == 1
+    at = optimizer_page({"surface": "network", "n": "100", "epochs": "10", "hidden": "4", "lsize": "5"})
+    assert not at.exception and not at.error and len(script_buttons(at)) == 1
+    at = boundaries_page({"n": "200", "models": "logreg,knn", "voting": "false", "stacking": "false",
+                          "gridn": "50"})  # fmt: skip
+    assert not at.exception and len(script_buttons(at)) == 1

@@ -1,0 +1,212 @@
+"""The Optimizer paths page through AppTest: racers, frames, divergence, equal footing, data surfaces,
+the network's landscape, bad settings, URL state and the scenarios' claims."""
+
+import numpy as np
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from explorer.scenarios import for_page
+from tests.pages.test_pages import _app, charts, values
+
+PAGE = "../pages/optimizer_paths.py"
+
+
+@pytest.fixture(autouse=True)
+def _clear_caches():
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+
+
+def optimizer_page(query: dict | None = None) -> AppTest:
+    return _app(query, PAGE)
+
+
+def chart(at: AppTest, title: str) -> dict:
+    return next(c for c in charts(at) if c["layout"].get("title", {}).get("text", "").startswith(title))
+
+
+def paths(spec: dict) -> list[dict]:
+    """The path lines of a contour figure (legend entries drawn as lines)."""
+    return [t for t in spec["data"] if t.get("mode") == "lines"]
+
+
+def loss_curves(at: AppTest) -> dict[str, np.ndarray]:
+    """Loss against steps per racer, from the loss figure's first panel."""
+    spec = chart(at, "Loss")
+    return {t["name"]: values(t["y"]).astype(float) for t in spec["data"] if t.get("xaxis", "x") == "x"}
+
+
+def scenario(title: str) -> dict:
+    return next(s for s in for_page("optimizers") if s.title == title).query
+
+
+def test_default_race_animates_four_paths_over_rosenbrock():
+    at = optimizer_page()
+    assert not at.exception and not at.error
+    spec = chart(at, "Rosenbrock's valley: step 300")
+    assert [t["name"] for t in paths(spec)] == [
+        "GD (lr 0.001)",
+        "Momentum 0.9 (lr 0.001)",
+        "Adam (lr 0.1)",
+        "RMSProp (lr 0.01)",
+    ]
+    assert len(spec["frames"]) == 60 and all(len(f["data"]) == 8 for f in spec["frames"])
+    slider = spec["layout"]["sliders"][0]
+    assert (
+        slider["active"] == 59
+        and slider["steps"][0]["label"] == "0"
+        and slider["steps"][-1]["label"] == "300"
+    )
+    assert [b["label"] for b in spec["layout"]["updatemenus"][0]["buttons"]] == ["▶ Play", "Pause", "Reset"]
+    first = paths({"data": spec["frames"][0]["data"]})[0]
+    assert len(values(first["x"])) == 1, "the first frame shows only the start"
+    assert spec["data"][0]["type"] == "contour" and spec["layout"]["xaxis"]["range"] == [-2, 2]
+    assert chart(at, "The same surface in 3-D")["data"][0]["type"] == "surface"
+    assert len(loss_curves(at)) == 4
+    assert at.query_params.get("surface") is None, "defaults stay out of the URL"
+
+
+def test_racers_and_steps_change_the_race_and_the_url():
+    at = optimizer_page({"surface": "quadratic"})
+    before = loss_curves(at)
+    at.number_input(key="op_racers").set_value(6).run()
+    at.number_input(key="op_steps").set_value(80).run()
+    at.selectbox(key="op_opt6").set_value("nesterov").run()
+    assert not at.exception and not at.error
+    spec = chart(at, "Ill-conditioned quadratic bowl: step 80")
+    assert len(paths(spec)) == 6 and len(spec["frames"]) == 60
+    assert paths(spec)[5]["name"].startswith("Nesterov momentum 0.9")
+    after = loss_curves(at)
+    assert len(next(iter(after.values()))) == 81
+    at.number_input(key="op_lr1").set_value(0.05).run()
+    changed = loss_curves(at)
+    assert "GD (lr 0.05)" in changed and changed["GD (lr 0.05)"][-1] < after["GD (lr 0.001)"][-1]
+    assert before.keys() != changed.keys()
+    q = at.query_params
+    assert q["racers"] in ("6", ["6"]) and q["steps"] in ("80", ["80"]) and q["lr1"] in ("0.05", ["0.05"])
+
+
+def test_divergence_is_marked_not_an_error():
+    at = optimizer_page({"surface": "quadratic", "racers": "2", "opt1": "gd", "lr1": "1000"})
+    assert not at.exception and not at.error
+    assert at.warning and "diverged at step 1" in at.warning[0].value
+    spec = chart(at, "Ill-conditioned quadratic bowl")
+    line = paths(spec)[0]
+    assert line["name"] == "GD (lr 1e+03) · diverged at step 1"
+    head = spec["data"][spec["data"].index(line) + 1]
+    assert head["marker"]["symbol"] == "x"
+    x0, x1 = spec["layout"]["xaxis"]["range"]
+    assert x0 <= head["x"][0] <= x1, "the cross sits on the plot where the path left"
+    assert np.isfinite(loss_curves(at)["Momentum 0.9 (lr 0.001)"]).all()
+
+
+def test_equal_footing_shows_the_tuned_rates():
+    at = optimizer_page({"surface": "quadratic", "racers": "2", "steps": "100"})
+    at.toggle(key="op_fair").set_value(True).run()
+    assert not at.exception and not at.error
+    text = next(m.value for m in at.markdown if m.value.startswith("**Equal footing**"))
+    assert "Gradient descent (full batch) **0.178**" in text and "Momentum **0.01**" in text
+    names = [t["name"] for t in paths(chart(at, "Ill-conditioned quadratic bowl"))]
+    assert names == ["GD (lr 0.178)", "Momentum 0.9 (lr 0.01)"]
+
+
+def test_typed_start_point_moves_every_path():
+    at = optimizer_page({"surface": "himmelblau", "racers": "1", "own": "1", "sx": "-1", "sy": "1"})
+    assert not at.exception and not at.error
+    first = paths({"data": chart(at, "Himmelblau")["frames"][0]["data"]})[0]
+    assert (float(values(first["x"])[0]), float(values(first["y"])[0])) == (-1.0, 1.0)
+    at.toggle(key="op_own").set_value(False).run()
+    assert at.number_input(key="op_sx").value == 0.0 and at.number_input(key="op_sy").value == -4.0
+
+
+def test_data_surface_shows_examples_axis_and_gradient_cloud():
+    at = optimizer_page(
+        {
+            "surface": "linear",
+            "racers": "3",
+            "opt2": "sgd",
+            "opt3": "minibatch",
+            "batch3": "16",
+            "steps": "50",
+        }
+    )
+    assert not at.exception and not at.error
+    spec = chart(at, "Loss")
+    examples = [values(t["x"]) for t in spec["data"] if t.get("xaxis") == "x2"]
+    assert [int(e[-1]) for e in examples] == [50 * 500, 50 * 1, 50 * 16]  # GD, SGD, mini-batch of 16
+    cloud = chart(at, "Gradients at")
+    assert [t["name"] for t in cloud["data"]] == ["batches of 1", "batches of 16", "full gradient"]
+    ones, sixteens = (values(t["x"]) for t in cloud["data"][:2])
+    assert len(ones) == 200 and np.std(ones) > 2 * np.std(sixteens), "bigger batches, less noise"
+
+
+def test_convergence_map_marks_diverged_settings():
+    at = optimizer_page({"surface": "quadratic", "steps": "50", "map": "1"})
+    assert not at.exception and not at.error
+    spec = chart(at, "Momentum: final loss after 50 steps")
+    assert spec["data"][0]["type"] == "heatmap" and len(values(spec["data"][0]["x"])) == 41
+    crosses = spec["data"][1]
+    assert crosses["name"] == "diverged" and 0 < len(values(crosses["x"])) < 41 * 41
+
+
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ({"surface": "quadratic", "lr1": "0"}, "learning rate must be above 0 and at most 1000"),
+        ({"surface": "logistic", "data": "blobs", "classes": "3"}, "exactly two classes"),
+        ({"surface": "linear", "data": "iris", "fx": "2", "fy": "2"}, "two different columns"),
+        ({"surface": "linear", "n": "20000", "racers": "8", "steps": "5000", "map": "1"}, "too much work"),
+        ({"surface": "network", "hidden": "abc"}, "whole numbers separated by commas"),
+    ],
+)
+def test_bad_settings_give_a_message(query, message):
+    at = optimizer_page(query)
+    assert not at.exception
+    assert any(message in e.value for e in at.error), [e.value for e in at.error]
+
+
+def test_network_landscape_says_a_slice_is_a_slice():
+    at = optimizer_page({"surface": "network", "epochs": "100", "lsize": "21"})
+    assert not at.exception and not at.error
+    note = next(i.value for i in at.info if "2-D slice is a slice" in i.value)
+    assert "354 weights" in note
+    spec = chart(at, "Training loss on a 2-D slice")
+    assert len(spec["frames"]) == 51 and spec["layout"]["sliders"][0]["steps"][-1]["label"] == "100"
+    real, sliced = (values(t["y"]) for t in chart(at, "Training loss along the path")["data"])
+    assert abs(real[0] - sliced[0]) > 0.1, "at the start the real weights are far from the slice"
+    at.radio(key="op_dirs").set_value("pca").run()
+    assert not at.exception and chart(at, "Training loss on a 2-D slice")["layout"]["xaxis"]["title"][
+        "text"
+    ] == ("PCA direction 1")
+
+
+def test_scenario_momentum_on_a_bowl_holds():
+    at = optimizer_page(scenario("Momentum on an ill-conditioned bowl"))
+    curves = loss_curves(at)
+    assert curves["Momentum 0.9 (lr 0.01)"][-1] * 100 < curves["GD (lr 0.01)"][-1]
+    assert len(at.get("page_link")) == len(for_page("optimizers"))
+
+
+def test_scenario_sgd_per_example_holds():
+    at = optimizer_page(scenario("SGD's noise and speed per example"))
+    assert not at.exception and not at.error
+    spec = chart(at, "Loss")
+    by = {(t["name"], t.get("xaxis", "x")): (values(t["x"]), values(t["y"])) for t in spec["data"]}
+    gd_x, gd_y = by[("GD (lr 0.1)", "x2")]
+    sgd_x, sgd_y = by[("SGD (lr 0.05)", "x2")]
+    assert gd_x[1] == 569 and sgd_x[-1] < 569
+    assert sgd_y[-1] < gd_y[1] / 100, "SGD is near the minimum before GD's first step is done"
+    assert sgd_y[-1] > gd_y[-1], "and ends above GD, jittering"
+
+
+def test_scenario_learning_rate_limit_holds():
+    at = optimizer_page(scenario("How large may a learning rate be?"))
+    lines = paths(chart(at, "Ill-conditioned quadratic bowl"))
+    assert [t["name"] for t in lines[:2]] == ["GD (lr 0.05)", "GD (lr 0.19)"]
+    assert lines[2]["name"].startswith("GD (lr 0.21) · diverged at step")
+    smooth, zigzag, gone = (values(t["y"]) for t in lines)
+    assert (smooth > 0).all(), "below 1 / curvature the steep coordinate never crosses the floor"
+    assert (np.sign(zigzag[1:11]) == -np.sign(zigzag[:10])).all() and abs(zigzag[10]) < abs(zigzag[0])
+    assert abs(gone[-1]) > abs(gone[0]), "above 2 / curvature each overshoot grows"

@@ -83,9 +83,6 @@ class NumpyBackend:
     def flatnonzero(self, mask: np.ndarray) -> np.ndarray:
         return np.flatnonzero(mask)
 
-    def all_finite(self, a: np.ndarray) -> bool:
-        return bool(np.isfinite(a).all())
-
     def copy(self, a: np.ndarray) -> np.ndarray:
         return a.copy()
 
@@ -140,9 +137,6 @@ class TorchBackend:
 
     def flatnonzero(self, mask: Array) -> Array:
         return self.xp.nonzero(mask).squeeze(1)
-
-    def all_finite(self, a: Array) -> bool:
-        return bool(self.xp.isfinite(a).all())
 
     def copy(self, a: Array) -> Array:
         return a.clone()

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.classify.registry import ENSEMBLES, MODELS, ModelConfig, ModelSpec, make_model
-from engine.nets.mlp import input_grid
+from engine.grid import Grid
 
 __all__ = [
     "ENSEMBLES", "MODELS", "BoundaryResult", "ModelConfig", "ModelSpec", "confusion", "disagreement", "fingerprint",
@@ -57,12 +57,7 @@ def make_grid(X2: np.ndarray, size: int = 150, margin: float = 0.1) -> np.ndarra
         )
     if not 2 <= size <= 1000:
         raise ValueError(f"The grid size must be between 2 and 1000, not {size}.")
-    if margin == 0.1:
-        return input_grid(X2, size)
-    lo, hi = X2.min(axis=0), X2.max(axis=0)
-    pad = np.where(hi > lo, margin * (hi - lo), 0.5)
-    gx, gy = np.meshgrid(*(np.linspace(lo[i] - pad[i], hi[i] + pad[i], size) for i in range(2)))
-    return np.c_[gx.ravel(), gy.ravel()]
+    return Grid.around(X2, size, margin).points
 
 
 def _check_labels(y: np.ndarray) -> None:

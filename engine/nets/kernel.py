@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.backend import Array, Backend, Optimizer, activate, derivative, make_backend
+from engine.backend import Array, Backend, Optimizer, activate, derivative
 
 HE_INIT = ("relu", "leaky_relu", "gelu")  # std sqrt(2 / fan_in); the others use Glorot's
 EXPLODE = 1e4  # the loss has diverged once it exceeds this multiple of its value at epoch 0
@@ -159,30 +159,6 @@ def one_hot(y: np.ndarray, n_classes: int) -> np.ndarray:
     out = np.zeros((n_classes, len(y)))
     out[y, np.arange(len(y))] = 1.0
     return out
-
-
-def gradients(
-    weights: list[tuple[np.ndarray, np.ndarray]],
-    X: np.ndarray,
-    y: np.ndarray,
-    activation: str,
-    l2: float = 0.0,
-    dtype: str = "float64",
-) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
-    """The kernel's gradient of the loss at `weights` (per layer W (in, out), b (out,)), on the CPU.
-
-    X: (n, n_features); y: (n,) labels in [0, n_classes). Returns (dW, db) per layer.
-    """
-    bk = make_backend("cpu", dtype=dtype)
-    sizes = [weights[0][0].shape[0], *(W.shape[1] for W, _ in weights)]
-    net = Network(bk, sizes, activation, [np.c_[W.T, b] for W, b in weights])
-    buf = net.buffers(len(X), len(X))
-    buf.H[0][:-1] = bk.asarray(np.asarray(X).T)
-    with np.errstate(all="ignore"):
-        net.forward(buf)
-        net.backward(buf, bk.asarray(one_hot(y, sizes[-1])), l2)
-    layers = (bk.to_numpy(g) for g in net.gW)
-    return tuple((g[:, :-1].T.copy(), g[:, -1].copy()) for g in layers)
 
 
 @dataclass(frozen=True)

@@ -36,11 +36,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
-from engine.backend import Array, Backend, Optimizer, activate, make_backend
+from engine.backend import Array, Backend, activate, make_backend
 from engine.data.datasets import Dataset
 from engine.device import resolve_device
-from engine.nets.kernel import Loop, Network, init_weights
-from engine.nets.mlp import TrainConfig, check_config, forward, prepare
+from engine.nets.mlp import TrainConfig, build
 
 DIRECTIONS = ("random", "pca")
 SCRATCH = ("gelu", "leaky_relu")  # activations that need scratch arrays in engine.backend.activate
@@ -92,22 +91,12 @@ class Landscape:
 def record_trajectory(
     data: Dataset, cfg: TrainConfig, should_stop: Callable[[], bool] | None = None
 ) -> Trajectory:
-    """Train as engine.nets.mlp.train does, keeping the flat weights at every snapshot epoch.
-
-    TrainResult keeps only the last weights, so this runs the kernel's own loop (engine.nets.kernel.Loop)
-    with a snapshot callback that copies them. No input grid is carried (it does not affect training).
-    """
-    check_config(cfg)
+    """Train as engine.nets.mlp.train does (the same `build`), keeping the flat weights at every snapshot
+    epoch. TrainResult keeps only the last weights, so the loop runs with a snapshot callback that copies
+    them. No input grid is carried (it does not affect training)."""
     cfg = replace(cfg, grid_size=0)
-    device = resolve_device(cfg.device)
-    rng_split, rng_init, rng_batches = (
-        np.random.default_rng(s) for s in np.random.SeedSequence(cfg.seed).spawn(3)
-    )
-    d, _, _, _ = prepare(data, cfg, rng_split)
-    bk = make_backend(device)
-    sizes = [d.X.shape[0], *cfg.hidden, d.n_classes]
-    net = Network(bk, sizes, cfg.activation, init_weights(sizes, cfg.activation, rng_init))
-    loop = Loop(net, Optimizer(bk, net.P.shape[0], cfg.optimizer, cfg.lr, cfg.momentum), d, cfg, rng_batches)
+    run = build(data, cfg)
+    d, bk, net, loop = run.prepared, run.backend, run.net, run.loop
     kept: list[np.ndarray] = []
     with np.errstate(all="ignore"):
         stopped = loop.run(lambda k: kept.append(np.array(bk.to_numpy(net.P), dtype=np.float32)), should_stop)
@@ -115,7 +104,7 @@ def record_trajectory(
         config=cfg,
         epochs=np.array(loop.epochs, dtype=np.int64),
         weights=np.stack(kept),
-        sizes=tuple(sizes),
+        sizes=run.sizes,
         X=np.ascontiguousarray(d.X[:, : d.n_train].T),
         y=d.y[: d.n_train].copy(),
         train_loss=loop.history()["train_loss"][loop.epochs],
@@ -123,7 +112,7 @@ def record_trajectory(
     )
 
 
-def layer_views(flat: np.ndarray, sizes: tuple[int, ...] | list[int]) -> list[np.ndarray]:
+def layer_matrices(flat: np.ndarray, sizes: tuple[int, ...] | list[int]) -> list[np.ndarray]:
     """Per layer, a view (out, in + 1) of a flat parameter vector (bias last column)."""
     out, at = [], 0
     for i, o in zip(sizes[:-1], sizes[1:], strict=True):
@@ -132,20 +121,10 @@ def layer_views(flat: np.ndarray, sizes: tuple[int, ...] | list[int]) -> list[np
     return out
 
 
-def point_loss(
-    flat: np.ndarray, sizes: tuple[int, ...], activation: str, X: np.ndarray, y: np.ndarray
-) -> float:
-    """Mean cross-entropy of one flat weight vector on (X, y): the per-point reference, in float64."""
-    weights = [(W[:, :-1].T, W[:, -1]) for W in layer_views(np.asarray(flat, dtype=np.float64), sizes)]
-    z = forward(weights, X, activation)[-1]  # (n, n_classes)
-    m = z.max(axis=1)
-    return float(np.mean(np.log(np.exp(z - m[:, None]).sum(axis=1)) + m - z[np.arange(len(y)), y]))
-
-
 def filter_normalised(center: np.ndarray, sizes: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
     """A Gaussian direction with each neuron's incoming weights scaled to that neuron's norm in `center`."""
     d = rng.standard_normal(center.shape)
-    for D, W in zip(layer_views(d, sizes), layer_views(center, sizes), strict=True):
+    for D, W in zip(layer_matrices(d, sizes), layer_matrices(center, sizes), strict=True):
         D[:, :-1] *= np.linalg.norm(W[:, :-1], axis=1, keepdims=True) / (
             np.linalg.norm(D[:, :-1], axis=1, keepdims=True) + 1e-12
         )
@@ -196,7 +175,7 @@ def grid_losses(
     """
     xp, n, n_layers, k = bk.xp, len(y), len(sizes) - 1, sizes[-1]
     budget = max_elements or CHUNK_ELEMENTS["cpu" if bk.device == "cpu" else "gpu"]
-    views = [layer_views(v, sizes) for v in (center, d1, d2)]
+    views = [layer_matrices(v, sizes) for v in (center, d1, d2)]
     if k == 2:  # the margin row z_1 - z_0, its sign flipped for samples of class 1
         views = [[*V[:-1], V[-1][1:] - V[-1][:1]] for V in views]
         truth = bk.asarray(np.where(np.asarray(y) == 0, 1.0, -1.0))

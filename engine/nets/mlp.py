@@ -17,9 +17,10 @@ from dataclasses import dataclass
 import numpy as np
 import psutil
 
-from engine.backend import GELU_C, GELU_K, LEAK, Optimizer, make_backend
+from engine.backend import GELU_C, GELU_K, LEAK, Backend, Optimizer, make_backend
 from engine.data.datasets import Dataset
 from engine.device import resolve_device
+from engine.grid import Grid
 from engine.nets.kernel import Loop, Network, Prepared, init_weights, snapshot_epochs
 
 ACTIVATIONS: tuple[str, ...] = ("tanh", "relu", "leaky_relu", "sigmoid", "gelu", "linear")
@@ -99,17 +100,8 @@ def train(
     was recorded up to the last good snapshot (its `weights` are those of `epochs[-1]`).
     """
     start = time.perf_counter()
-    check_config(cfg)
-    device = resolve_device(cfg.device)
-    seeds = np.random.SeedSequence(cfg.seed).spawn(3)
-    rng_split, rng_init, rng_batches = (np.random.default_rng(s) for s in seeds)
-    d, mean, scale, grid = prepare(data, cfg, rng_split)
-    _check_memory(d, cfg)
-    bk = make_backend(device)
-    sizes = [d.X.shape[0], *cfg.hidden, d.n_classes]
-    net = Network(bk, sizes, cfg.activation, init_weights(sizes, cfg.activation, rng_init))
-    opt = Optimizer(bk, net.P.shape[0], cfg.optimizer, cfg.lr, cfg.momentum)
-    loop = Loop(net, opt, d, cfg, rng_batches)
+    run = build(data, cfg)
+    loop, d, grid = run.loop, run.prepared, run.grid
     emit = None if on_snapshot is None else lambda k: on_snapshot(_snapshot(loop, k))
     with np.errstate(all="ignore"):
         stopped = loop.run(emit, should_stop)
@@ -125,12 +117,45 @@ def train(
         train_index=np.sort(d.order[: d.n_train]),
         test_index=np.sort(d.order[d.n_train :]),
         weights=loop.weights,
-        mean=mean,
-        scale=scale,
+        mean=run.mean,
+        scale=run.scale,
         stopped=stopped,
-        device=device,
+        device=run.device,
         seconds=time.perf_counter() - start,
     )
+
+
+@dataclass
+class Run:
+    """A training run set up and ready to start: its data as the kernel sees it, the network and its loop."""
+
+    prepared: Prepared  # split, standardised, laid out for the kernel
+    mean: np.ndarray  # (n_features,)
+    scale: np.ndarray  # (n_features,)
+    grid: np.ndarray | None  # (grid_size**2, 2) in the input's units, or None
+    backend: Backend
+    net: Network
+    loop: Loop
+    sizes: tuple[int, ...]  # (n_features, *hidden, n_classes)
+    device: str
+
+
+def build(data: Dataset, cfg: TrainConfig) -> Run:
+    """Check `cfg`, split and prepare `data`, and set up the network, its optimizer and the epoch loop,
+    with the seeds split once for the split, the initial weights and the batch order. Every training run
+    starts here (`train`, and `engine.nets.landscape.record_trajectory`), so equal configs train alike."""
+    check_config(cfg)
+    device = resolve_device(cfg.device)
+    seeds = np.random.SeedSequence(cfg.seed).spawn(3)
+    rng_split, rng_init, rng_batches = (np.random.default_rng(s) for s in seeds)
+    d, mean, scale, grid = prepare(data, cfg, rng_split)
+    _check_memory(d, cfg)
+    bk = make_backend(device)
+    sizes = (d.X.shape[0], *cfg.hidden, d.n_classes)
+    net = Network(bk, list(sizes), cfg.activation, init_weights(list(sizes), cfg.activation, rng_init))
+    opt = Optimizer(bk, net.P.shape[0], cfg.optimizer, cfg.lr, cfg.momentum)
+    loop = Loop(net, opt, d, cfg, rng_batches)
+    return Run(d, mean, scale, grid, bk, net, loop, sizes, device)
 
 
 def _trim(a: np.ndarray, k: int) -> np.ndarray:
@@ -253,11 +278,7 @@ def input_grid(X: np.ndarray, size: int) -> np.ndarray:
 
     The grid `train` carries through the network for 2-D data (TrainResult.grid).
     """
-    lo, hi = X.min(axis=0), X.max(axis=0)
-    pad = np.where(hi > lo, 0.1 * (hi - lo), 0.5)
-    xs, ys = (np.linspace(lo[i] - pad[i], hi[i] + pad[i], size) for i in range(2))
-    gx, gy = np.meshgrid(xs, ys)
-    return np.c_[gx.ravel(), gy.ravel()]
+    return Grid.around(X, size).points
 
 
 def _check_memory(d: Prepared, cfg: TrainConfig) -> None:

@@ -16,12 +16,12 @@ from engine.nets.landscape import (
     LandscapeConfig,
     filter_normalised,
     grid_losses,
-    layer_views,
+    layer_matrices,
     loss_landscape,
-    point_loss,
     record_trajectory,
 )
 from engine.nets.mlp import TrainConfig, train
+from engine.nets.reference import point_loss
 
 CFG = TrainConfig(hidden=(8, 8), epochs=60, snapshot_every=5, grid_size=0, lr=0.05, device="cpu")
 
@@ -40,7 +40,7 @@ def test_trajectory_is_the_training_run_of_train(data, trajectory):
     result = train(data, CFG)
     np.testing.assert_array_equal(trajectory.epochs, result.epochs)
     last = [np.c_[W.T, b] for W, b in result.weights]
-    for got, want in zip(layer_views(trajectory.weights[-1], trajectory.sizes), last, strict=True):
+    for got, want in zip(layer_matrices(trajectory.weights[-1], trajectory.sizes), last, strict=True):
         np.testing.assert_allclose(got, want, rtol=1e-6)
     np.testing.assert_allclose(trajectory.train_loss, result.history["train_loss"][result.epochs], rtol=1e-6)
     assert trajectory.weights.shape == (
@@ -108,7 +108,9 @@ def test_torch_backend_gives_the_numpy_slice(trajectory, moons, classes):
 def test_filter_normalised_directions_match_each_neurons_norm(trajectory):
     center = trajectory.weights[-1].astype(np.float64)
     d = filter_normalised(center, trajectory.sizes, np.random.default_rng(0))
-    for D, W in zip(layer_views(d, trajectory.sizes), layer_views(center, trajectory.sizes), strict=True):
+    for D, W in zip(
+        layer_matrices(d, trajectory.sizes), layer_matrices(center, trajectory.sizes), strict=True
+    ):
         np.testing.assert_allclose(np.linalg.norm(D[:, :-1], axis=1), np.linalg.norm(W[:, :-1], axis=1))
         assert (D[:, -1] == 0).all()
 

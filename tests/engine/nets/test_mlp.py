@@ -15,8 +15,8 @@ import torch.nn.functional as F
 import engine.nets.mlp as nw
 from engine.backend import Optimizer, make_backend
 from engine.data.datasets import Dataset, DatasetConfig, make_dataset
-from engine.nets.kernel import gradients
 from engine.nets.mlp import ACTIVATIONS, TrainConfig, forward, train
+from engine.nets.reference import gradients
 
 ROOT = Path(__file__).resolve().parents[3]
 QUICK = TrainConfig(epochs=30, snapshot_every=10, grid_size=11, device="cpu")

@@ -7,9 +7,8 @@ import streamlit as st
 
 from explorer.nav import PAGES, page
 from explorer.shared import theme
-from explorer.shared.cache import device_label
 from explorer.shared.downloads import export_all_button
-from explorer.shared.widgets import global_controls
+from explorer.shared.widgets import device_label, global_controls
 
 st.set_page_config(page_title="Manifold Explorer", page_icon="🌀", layout="wide")
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 import streamlit as st
 
 from engine.classify.fit import confusion, disagreement, overruled
+from explorer.boundaries import compute
 from explorer.boundaries import controls as bw
 from explorer.boundaries import figures as bf
-from explorer.shared import cache, downloads, export, reproduce, widgets
+from explorer.shared import downloads, export, reproduce, widgets
 
 P = "db"
 TABLE = bw.params()
@@ -29,7 +30,7 @@ def fit(arena, cfgs):
 
     bar.progress(0.0, text=f"Fitting {len(cfgs)} models…")
     try:
-        return cache.boundaries(
+        return compute.boundaries(
             arena.data.X, arena.data.y, arena.train, arena.test, arena.grid, cfgs, on_result
         )
     finally:
@@ -81,7 +82,7 @@ def maps(arena, cfgs, results) -> None:
 
 
 seed = widgets.page_start("Decision boundaries", "boundaries", P, TABLE)
-cache.warm_boundary_workers()
+compute.warm_boundary_workers()
 try:
     loaded = widgets.data_source(P, seed)
     setup, weighted = bw.setup_controls(P, loaded[0], seed) if loaded else (None, False)
@@ -94,7 +95,7 @@ if loaded is None:
     st.stop()
 data, data_key = loaded
 try:
-    arena = cache.arena(data_key, data, setup)
+    arena = compute.arena(data_key, data, setup)
 except ValueError as exc:
     st.error(str(exc))
     st.stop()

@@ -14,10 +14,11 @@ import streamlit as st
 
 from engine.data.datasets import Dataset
 from engine.nets.mlp import Snapshot, TrainConfig, TrainResult
+from explorer.layers import compute
 from explorer.layers import controls as network_widgets
 from explorer.layers import figures as nf
 from explorer.layers.panels import input_activations, layer_names, panels_at, result_panels
-from explorer.shared import cache, downloads, export, reproduce, widgets
+from explorer.shared import downloads, export, figures, reproduce, widgets
 
 P = "lm"
 FRAME_SECONDS = 0.25  # at most four live frames a second, so the browser keeps up
@@ -43,7 +44,7 @@ def live_training(data: Dataset, key: str, cfg: TrainConfig) -> TrainResult | No
         chart.plotly_chart(fig)
 
     try:
-        result = cache.train(key, data, cfg, on_snapshot)
+        result = compute.train(key, data, cfg, on_snapshot)
     except ValueError as exc:
         st.error(str(exc))
         result = None
@@ -86,15 +87,15 @@ def show_result(data: Dataset, result: TrainResult, rkey: tuple) -> None:
     if result.grid is not None:
         proba = result.grid_proba[-1]
         with left:
-            regions = nf.decision_figure(
+            regions = figures.decision_figure(
                 data, result.grid, proba.argmax(1), proba.max(1), tr, te, "Network: decision regions"
             )
             downloads.chart(regions, f"{base}_regions", f"{P}_regions")
     try:
-        head = cache.hybrid_head(rkey, result, data.y)
+        head = compute.hybrid_head(rkey, result, data.y)
         with right:
             if head.grid_pred is not None:
-                svm = nf.decision_figure(
+                svm = figures.decision_figure(
                     data, result.grid, head.grid_pred, head.grid_score, tr, te, "SVM on the last hidden layer"
                 )
                 downloads.chart(svm, f"{base}_svm_head", f"{P}_svm")
@@ -105,7 +106,7 @@ def show_result(data: Dataset, result: TrainResult, rkey: tuple) -> None:
         right.info(str(exc))
     downloads.chart(nf.curves_figure(h), f"{base}_curves", f"{P}_curves")
     layers = (input_activations(data, len(result.epochs)),) + result.layers
-    scores = cache.layer_scores(rkey, layers, data.y, tr, te)
+    scores = compute.layer_scores(rkey, layers, data.y, tr, te)
     depth = {"linear-probe accuracy": scores.probe_acc, "class separation": scores.separation}
     downloads.chart(
         nf.depth_figure(layer_names(result, with_input=True), result.epochs, depth),
@@ -163,7 +164,7 @@ pressed = go_col.button("Train", type="primary", key=f"{P}_train", width="stretc
 stop_col.button(
     "Stop", key=f"{P}_stop", width="stretch", help="Stops training; the epochs done so far are kept."
 )
-result = cache.trained(key, cfg)
+result = compute.trained(key, cfg)
 if pressed and result is None:
     result = live_training(data, key, cfg)
 partial = st.session_state.get(f"{P}_partial")
@@ -182,7 +183,7 @@ if result is None:
         f"{'-'.join(map(str, (data.n_features, *cfg.hidden, data.n_classes)))} network learn."
     )
     st.stop()
-show_result(data, result, cache.training_key(key, cfg))
+show_result(data, result, compute.training_key(key, cfg))
 source = reproduce.source_from_key(key, data.name)
 st.download_button("Python script", lambda: reproduce.layers_script(source, cfg), f"{data.name}_layers.py",
                    "text/x-python", key=f"{P}_script", on_click="ignore", help=reproduce.HELP)  # fmt: skip

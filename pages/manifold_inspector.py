@@ -16,10 +16,12 @@ import streamlit as st
 from engine.data.datasets import Dataset
 from engine.embed.methods import METHODS, EmbedConfig, Embedding
 from engine.embed.quality import Quality
-from explorer.shared import cache, downloads, export, figures, reproduce, widgets
+from explorer.inspector import compute, controls
+from explorer.inspector import figures as inspector_figures
+from explorer.shared import downloads, export, figures, reproduce, widgets
 
 P = "mi"
-TABLE = widgets.data_params("swiss_roll", 1000) + widgets.embed_params()
+TABLE = widgets.data_params("swiss_roll", 1000) + controls.embed_params()
 LIVE_EVERY_S = 1.0  # least seconds between two live layouts of up to 25,000 points
 LIVE_ROWS = 5_000  # tables this large show their optimising layouts at once
 LIVE_AFTER_S = 1.5  # smaller tables show live layouts only after this many seconds
@@ -36,7 +38,7 @@ def compute_tile(data: Dataset, key: str, cfg: EmbedConfig, selected: list[int])
         slot.progress(min(frac, 1.0), text=msg)  # the engine's messages name the method
 
     try:
-        emb = cache.embedding(key, data.X, cfg, progress, live_drawer(live, data, cfg))
+        emb = compute.embedding(key, data.X, cfg, progress, live_drawer(live, data, cfg))
     except ValueError as exc:
         slot.empty()
         live.empty()
@@ -48,7 +50,7 @@ def compute_tile(data: Dataset, key: str, cfg: EmbedConfig, selected: list[int])
     scores = st.empty()
     scores.caption(f"Scoring how faithful the {label} picture is…")
     try:
-        q = cache.quality(key, data.X, emb, cfg, data.y)
+        q = compute.quality(key, data.X, emb, cfg, data.y)
     except ValueError as exc:
         scores.error(f"{label}: {exc}")
         return None
@@ -112,7 +114,7 @@ try:
 except ValueError as exc:
     st.error(str(exc))
     loaded = None
-cfgs = widgets.embed_controls(P, seed, st.session_state.get("device", "auto"))
+cfgs = controls.embed_controls(P, seed, st.session_state.get("device", "auto"))
 widgets.sync_to_url(P, TABLE)
 if loaded is None:
     st.stop()
@@ -152,6 +154,6 @@ if len(good) > 1:
     if data.y is not None:
         scores["k-NN accuracy"] = [q.knn_accuracy for _, q in good]
     names = [METHODS[cfg.method].label for cfg, _ in good]
-    downloads.chart(figures.quality_figure(names, scores), f"{data.name}_quality", f"{P}_quality")
+    downloads.chart(inspector_figures.quality_figure(names, scores), f"{data.name}_quality", f"{P}_quality")
     k, n = good[0][1].k, good[0][1].n_evaluated
     st.caption(f"Scores use k = {k} neighbours on {n:,} rows.")

@@ -12,10 +12,11 @@ import numpy as np
 import streamlit as st
 
 from engine.optim.race import MapConfig
+from explorer.optimizers import compute
 from explorer.optimizers import controls as ow
 from explorer.optimizers import loss_figures as rf
 from explorer.optimizers import path_figures as of
-from explorer.shared import cache, downloads, reproduce, widgets
+from explorer.shared import downloads, reproduce, widgets
 
 P = "op"
 TABLE = ow.params()
@@ -34,7 +35,7 @@ def start_clicked() -> None:
 def race_view(setup: ow.Setup, surface, cfg) -> None:
     skey = f"{setup.data_key}:{setup.surface!r}"
     with st.spinner("Tuning the learning rates…" if cfg.equal_footing else "Racing…"):
-        result = cache.race(skey, surface, cfg)
+        result = compute.race(skey, surface, cfg)
     if result.tuning is not None:
         scores = result.tuning.scores.min(axis=1)
         st.markdown(
@@ -50,7 +51,7 @@ def race_view(setup: ow.Setup, surface, cfg) -> None:
             st.warning(
                 f"{label} diverged at step {k}: its path stops there, marked ✕ where it left.", icon="💥"
             )
-    terrain, paths = of.surface_terrain(surface, cache.surface_grid(skey, surface)), of.race_paths(result)
+    terrain, paths = of.surface_terrain(surface, compute.surface_grid(skey, surface)), of.race_paths(result)
     name = f"{surface.name}_race"
     table = lambda: of.paths_table(paths, result.examples)  # noqa: E731
     left, right = st.columns([3, 2])
@@ -87,7 +88,7 @@ def race_view(setup: ow.Setup, surface, cfg) -> None:
     if opt:
         mcfg = MapConfig(optimizer=opt, steps=cfg.steps, start=cfg.start, seed=cfg.seed)
         with st.spinner("Racing 41 x 41 settings…"):
-            cmap = cache.convergence_map(skey, surface, mcfg)
+            cmap = compute.convergence_map(skey, surface, mcfg)
         downloads.chart(rf.map_figure(cmap, ow.OPTIMIZERS[opt]), f"{name}_map", f"{P}_mapfig")
     source = None if setup.data is None else reproduce.source_from_key(setup.data_key, setup.data.name)
     st.download_button("Python script",
@@ -99,7 +100,9 @@ def race_view(setup: ow.Setup, surface, cfg) -> None:
 def clouds_view(skey: str, surface, result, cfg) -> None:
     sizes = sorted({int(b) for b in result.batch_sizes if b < surface.n_samples})[:3] or [1, 32]
     point = tuple(float(v) for v in (cfg.start or surface.start))
-    clouds = [cache.gradient_cloud(skey, surface, point, min(b, surface.n_samples), cfg.seed) for b in sizes]
+    clouds = [
+        compute.gradient_cloud(skey, surface, point, min(b, surface.n_samples), cfg.seed) for b in sizes
+    ]
     downloads.chart(rf.cloud_figure(clouds, surface.axes), f"{surface.name}_gradients", f"{P}_cloud")
     st.caption(
         "Each dot is one mini-batch's gradient at the start point; the black arrow is the gradient of all "
@@ -111,10 +114,10 @@ def landscape_view(setup: ow.Setup) -> None:
     with st.spinner(
         f"Training a {'-'.join(map(str, setup.train.hidden))} network for {setup.train.epochs} epochs…"
     ):
-        traj = cache.trajectory(setup.data_key, setup.data, setup.train)
+        traj = compute.trajectory(setup.data_key, setup.data, setup.train)
     bar = st.progress(0.0, text="Evaluating the slice…")
     try:
-        land = cache.landscape(
+        land = compute.landscape(
             setup.data_key,
             traj,
             setup.landscape,
@@ -162,7 +165,7 @@ setup = surface = cfg = None
 try:
     setup = ow.surface_controls(P, seed, st.session_state.get("device", "auto"))
     if setup is not None and setup.surface is not None:
-        surface = cache.loss_surface(setup.data_key, setup.data, setup.surface)
+        surface = compute.loss_surface(setup.data_key, setup.data, setup.surface)
         cfg = ow.race_controls(P, seed, surface)
 except ValueError as exc:
     st.error(str(exc))

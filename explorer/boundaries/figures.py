@@ -1,6 +1,6 @@
 """Figures of the model comparison: the whole grid of decision surfaces in one figure (for export),
 where models disagree, where an ensemble overrules its members, and confusion matrices.
-Each tile is `network_figures.decision_figure`, the one decision-surface builder. No Streamlit here.
+Each tile is `explorer.shared.figures.decision_figure`, the one decision-surface builder. No Streamlit here.
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from engine.data.datasets import Dataset
-from explorer.layers.figures import decision_figure
+from engine.grid import Grid
 from explorer.shared import theme
+from explorer.shared.figures import decision_figure
 
 TITLE_CHARS = 44  # longer model names (ensembles list their members) are cut in tile titles
 TILE_WIDTH = 250  # pixels of plot area a tile gets in a three-column grid on a laptop screen
@@ -52,28 +53,26 @@ def grid_figure(
 
 def disagreement_figure(data: Dataset, grid: np.ndarray, share: np.ndarray, n_models: int) -> go.Figure:
     """Where models disagree: the share of models that differ from the majority at each grid point."""
-    side = int(round(np.sqrt(len(grid))))
-    lattice = grid.reshape(side, side, 2)
+    plane = Grid.of_points(grid)
     fig = go.Figure(go.Heatmap(
-        x=lattice[0, :, 0], y=lattice[:, 0, 1], z=share.reshape(side, side), zmin=0, zmax=max(share.max(), 0.5),
+        x=plane.xs, y=plane.ys, z=share.reshape(plane.shape), zmin=0, zmax=max(share.max(), 0.5),
         colorscale="Greys", colorbar={"title": "disagree", "tickformat": ".0%"}, zsmooth="best",
         hovertemplate="%{z:.0%} of the models differ from the majority<extra></extra>",
     ))  # fmt: skip
     _points(fig, data)
     fig.update_layout(**theme.base_layout(f"Where the {n_models} models disagree", 460))
     fig.update_layout(legend={"orientation": "h", "y": -0.18, "x": 0})
-    return _axes(fig, data, lattice)
+    return _axes(fig, data, plane)
 
 
 def overruled_figure(data: Dataset, grid: np.ndarray, result, mask: np.ndarray) -> go.Figure:
     """The ensemble's regions, with the places where it overrules its members' majority darkened."""
     fig = decision_figure(data, grid, result.grid_pred, result.grid_conf, height=460,
                           title=f"Where {result.label.split(' (')[0].lower()} overrules its members ({mask.mean():.1%} of the plane)")  # fmt: skip
-    side = int(round(np.sqrt(len(grid))))
-    lattice = grid.reshape(side, side, 2)
-    z = np.where(mask, 1.0, np.nan).reshape(side, side)
+    plane = Grid.of_points(grid)
+    z = np.where(mask, 1.0, np.nan).reshape(plane.shape)
     fig.add_trace(go.Heatmap(
-        x=lattice[0, :, 0], y=lattice[:, 0, 1], z=z, zmin=0, zmax=1, showscale=False, name="overruled",
+        x=plane.xs, y=plane.ys, z=z, zmin=0, zmax=1, showscale=False, name="overruled",
         colorscale=[[0, "rgba(0,0,0,0.45)"], [1, "rgba(0,0,0,0.45)"]], hovertemplate="overruled<extra></extra>",
     ))  # fmt: skip
     fig.data = (fig.data[0], fig.data[-1], *fig.data[1:-1])  # the overlay under the points
@@ -109,8 +108,8 @@ def _points(fig: go.Figure, data: Dataset) -> None:
                                          "line": {"color": "white", "width": 0.5}}))  # fmt: skip
 
 
-def _axes(fig: go.Figure, data: Dataset, lattice: np.ndarray) -> go.Figure:
-    fig.update_xaxes(range=[lattice[0, 0, 0], lattice[0, -1, 0]], title=data.feature_names[0])
-    fig.update_yaxes(range=[lattice[0, 0, 1], lattice[-1, 0, 1]], title=data.feature_names[1],
+def _axes(fig: go.Figure, data: Dataset, plane: Grid) -> go.Figure:
+    fig.update_xaxes(range=[plane.xs[0], plane.xs[-1]], title=data.feature_names[0])
+    fig.update_yaxes(range=[plane.ys[0], plane.ys[-1]], title=data.feature_names[1],
                      scaleanchor="x", scaleratio=1)  # fmt: skip
     return fig

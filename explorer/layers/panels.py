@@ -7,8 +7,8 @@ import numpy as np
 
 from engine.data.datasets import Dataset
 from engine.nets.mlp import Snapshot, TrainResult
+from explorer.layers import compute
 from explorer.layers.figures import Panel
-from explorer.shared import cache
 
 MAX_FRAMES = 61  # animation frames sent to the browser; snapshots are thinned evenly beyond this
 
@@ -37,7 +37,7 @@ def _project(acts: np.ndarray, grid: np.ndarray | None, key: tuple | None, layer
         from engine.nets.analysis import project_layer
 
         return project_layer(acts, grid, n_components=dims)
-    return cache.layer_projection(key, layer, acts, grid, dims)
+    return compute.layer_projection(key, layer, acts, grid, dims)
 
 
 def input_activations(data: Dataset, n_snapshots: int) -> np.ndarray:
@@ -70,7 +70,7 @@ def result_panels(
         g = result.grid_layers[i][frames] if result.grid_layers else None
         width = acts.shape[2]
         if projection != "pca" and width > 3:
-            layout = cache.snapshot_layout(
+            layout = compute.snapshot_layout(
                 key, i, snapshot % len(result.epochs), acts[snapshot], projection, result.config.seed
             )
             coords = np.broadcast_to(layout[None].astype(np.float32), (len(frames), *layout.shape))

@@ -3,7 +3,8 @@
 One builder per kind of picture, shared by all pages:
 - `scatter_figure`: points in 2-D (WebGL) or 3-D, coloured by class or by a continuous value,
   hover showing the rows' original values, optional highlighted selection;
-- `quality_figure`: embedding quality scores of several methods side by side.
+- `decision_figure`: decision regions of a classifier on the input plane, shaded by confidence, with
+  its training (solid) and test (hollow) points; every view that draws a classifier uses it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from engine.data.datasets import Dataset
+from engine.grid import Grid
 from explorer.shared import theme
 
 MAX_HOVER_COLUMNS = 8
@@ -103,15 +105,74 @@ def scatter_figure(
     return fig
 
 
-def quality_figure(names: Sequence[str], scores: dict[str, Sequence[float | None]]) -> go.Figure:
-    """Grouped bars: one group per method, one bar per score (trustworthiness, continuity, ...)."""
-    fig = go.Figure()
-    for i, (score, values) in enumerate(scores.items()):
-        y = [np.nan if v is None else v for v in values]
-        fig.add_bar(
-            x=list(names), y=y, name=score, marker_color=theme.class_color(i),
-            text=[f"{v:.3f}" if v is not None else "n/a" for v in values], textposition="outside",
-        )  # fmt: skip
-    fig.update_layout(**theme.base_layout("Embedding quality (higher is better)", 360))
-    fig.update_layout(barmode="group", yaxis_range=[0, 1.08], yaxis_title="score")
+def _class_scale(n_classes: int) -> list[list]:
+    """A colourscale where z in [k, k+1) runs from a pale to the full colour of class k."""
+    stops = []
+    for k in range(n_classes):
+        rgb = theme.class_color(k).lstrip("#")
+        r, g, b = (int(rgb[i : i + 2], 16) for i in (0, 2, 4))
+        pale = f"rgb({(r + 3 * 255) // 4},{(g + 3 * 255) // 4},{(b + 3 * 255) // 4})"
+        stops += [[k / n_classes, pale], [(k + 1) / n_classes - 1e-6, f"rgb({r},{g},{b})"]]
+    stops[-1][0] = 1.0
+    return stops
+
+
+def decision_figure(
+    data: Dataset,
+    grid: np.ndarray,
+    pred: np.ndarray,
+    confidence: np.ndarray,
+    train_rows: np.ndarray | None = None,
+    test_rows: np.ndarray | None = None,
+    title: str = "",
+    height: int = 420,
+    opacity: float = 0.55,
+) -> go.Figure:
+    """Decision regions on a square grid of the input plane, shaded by predicted class with the
+    model's confidence as intensity; training points solid, test points hollow."""
+    plane = Grid.of_points(grid)
+    k = max(data.n_classes, int(pred.max()) + 1)
+    z = (pred + np.clip((confidence - 1 / k) / (1 - 1 / k), 0, 0.999)).reshape(plane.shape).astype(np.float32)
+    fig = go.Figure(
+        go.Heatmap(
+            x=plane.xs,
+            y=plane.ys,
+            z=z,
+            zmin=0,
+            zmax=k,
+            colorscale=_class_scale(k),
+            showscale=False,
+            opacity=opacity,
+            hoverinfo="skip",
+            zsmooth="best",
+        )
+    )
+    rows = {"train": train_rows, "test": test_rows} if train_rows is not None else {"": None}
+    size = marker_size(data.n_samples)
+    for part, idx in rows.items():
+        idx = np.arange(data.n_samples) if idx is None else np.asarray(idx)
+        for c, name in enumerate(data.class_names):
+            m = idx[data.y[idx] == c]
+            color = theme.class_color(c)
+            marker = {"size": size, "color": color, "line": {"color": "white", "width": 0.5}}
+            if part == "test":
+                marker = {"size": size, "color": "rgba(0,0,0,0)", "line": {"color": color, "width": 1.5}}
+            fig.add_trace(
+                go.Scatter(
+                    x=data.X[m, 0],
+                    y=data.X[m, 1],
+                    mode="markers",
+                    marker=marker,
+                    name=f"{name} {part}".strip(),
+                    legendgroup=name,
+                )
+            )
+    fig.update_layout(**theme.base_layout(title, height))
+    fig.update_xaxes(range=[plane.xs[0], plane.xs[-1]], title=data.feature_names[0])
+    fig.update_yaxes(
+        range=[plane.ys[0], plane.ys[-1]],
+        title=data.feature_names[1],
+        scaleanchor="x",
+        scaleratio=1,
+    )
     return fig

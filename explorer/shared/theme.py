@@ -16,7 +16,6 @@ CLASS_COLORS: tuple[str, ...] = (
 )  # fmt: skip
 CONTINUOUS_SCALE = "Viridis"
 UNLABELLED_COLOR = "#4C72B0"
-SELECTED_COLOR = "#D62728"
 FONT_FAMILY = "Inter, Helvetica, Arial, sans-serif"
 
 

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from engine.data.datasets import BUNDLED, GENERATORS, LIMITS, Dataset, DatasetConfig, list_samples
-from engine.embed.methods import KERNELS, METHODS, EmbedConfig
 from explorer.shared import cache
 from explorer.shared.cache import digest
 from explorer.shared.url_state import Param, parse, serialize
+from explorer.shared.warmup import warm
 
 if TYPE_CHECKING:
     from engine.data.tables import Table, TableOptions
@@ -274,52 +274,9 @@ def table_options(prefix: str, table: Table, seed: int) -> TableOptions:
                         max_rows=int(max_rows), seed=seed)  # fmt: skip
 
 
-def method_label(method: str) -> str:
-    return METHODS[method].label
-
-
-def embed_params() -> tuple[Param, ...]:
-    """The URL table of the embedding controls."""
-    return (
-        Param("methods", ("pca", "isomap"), choices=tuple(METHODS)),
-        Param("dim", 2, bounds=(2, 3)),
-        Param("scale", True),
-        Param("nn", 10, bounds=(2, 200)),
-        Param("perp", 30.0, bounds=(2.0, 100.0)),
-        Param("mindist", 0.1, bounds=(0.0, 1.0)),
-        Param("kernel", "rbf", choices=KERNELS),
-        Param("gamma", 0.0, bounds=(0.0, 100.0)),
-    )
-
-
-def embed_controls(prefix: str, seed: int, device: str = "auto") -> list[EmbedConfig]:
-    """A sidebar form of methods and their parameters -> one config per chosen method."""
-    p = f"{prefix}_"
-    with st.sidebar.form(f"{p}embed_form", border=True):
-        st.markdown("**Embedding**")
-        methods = st.multiselect("Methods (up to 4)", list(METHODS), format_func=method_label,
-                                 max_selections=4, key=f"{p}methods")  # fmt: skip
-        dim = st.radio("Dimensions", (2, 3), horizontal=True, key=f"{p}dim")
-        scale = st.toggle("Standardise features", key=f"{p}scale")
-        with st.expander("Method parameters"):
-            nn = st.slider("Neighbours (Isomap, LLE, spectral, UMAP)", 2, 200, key=f"{p}nn")
-            perp = st.slider("Perplexity (t-SNE)", 2.0, 100.0, step=1.0, key=f"{p}perp")
-            min_dist = st.slider("Minimum distance (UMAP)", 0.0, 1.0, step=0.01, key=f"{p}mindist")
-            kernel = st.selectbox("Kernel (Kernel PCA)", KERNELS, key=f"{p}kernel")
-            gamma = st.number_input("Gamma (Kernel PCA, 0 = 1/features)", 0.0, 100.0, key=f"{p}gamma")
-        st.form_submit_button("Compute", type="primary", width="stretch")
-    return [
-        EmbedConfig(
-            method=m,
-            n_components=int(dim),
-            scale=bool(scale),
-            n_neighbors=int(nn),
-            perplexity=float(perp),
-            min_dist=float(min_dist),
-            kernel=kernel,
-            gamma=float(gamma),
-            seed=seed,
-            device=device,
-        )  # fmt: skip
-        for m in methods
-    ]
+def device_label(requested: str) -> str:
+    """What the sidebar says about the compute device, without blocking on torch's import."""
+    state = warm()
+    if requested == "cpu":
+        return "CPU (forced)"
+    return state.get("auto", "checking for a GPU…")

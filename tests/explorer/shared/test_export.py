@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 import pytest
 
 from engine.data.datasets import Dataset, DatasetConfig, make_dataset
+from explorer.inspector import figures as inspector_figures
 from explorer.shared import export, figures
 
 
@@ -67,7 +68,7 @@ def test_image_export_explains_a_missing_browser(monkeypatch):
         problem = export.image_export_problem()
         assert problem and "Chromium" in problem
         with pytest.raises(ValueError, match="Chromium"):
-            export.figure_image(figures.quality_figure(["a"], {"s": [1.0]}))
+            export.figure_image(inspector_figures.quality_figure(["a"], {"s": [1.0]}))
     finally:
         export.image_export_problem.cache_clear()
 

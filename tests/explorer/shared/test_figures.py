@@ -4,6 +4,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from engine.data.datasets import Dataset, DatasetConfig, make_dataset
+from explorer.inspector import figures as inspector_figures
 from explorer.shared import figures, theme
 
 
@@ -65,6 +66,6 @@ def test_text_columns_hover_without_numeric_format():
 
 
 def test_quality_figure_groups_scores():
-    fig = figures.quality_figure(["PCA", "Isomap"], {"trust": [0.9, 0.95], "knn": [None, 0.8]})
+    fig = inspector_figures.quality_figure(["PCA", "Isomap"], {"trust": [0.9, 0.95], "knn": [None, 0.8]})
     assert len(fig.data) == 2 and list(fig.data[0].x) == ["PCA", "Isomap"]
     assert np.isnan(fig.data[1].y[0]) and fig.data[1].text[0] == "n/a"

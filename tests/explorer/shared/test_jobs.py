@@ -86,11 +86,11 @@ def test_a_comparison_with_every_model_stored_needs_no_slot():
     from engine.classify.arena import ArenaConfig, arena
     from engine.classify.fit import ModelConfig
     from engine.data.datasets import DatasetConfig, make_dataset
-    from explorer.shared import cache
+    from explorer.boundaries import compute
 
     a = arena(make_dataset(DatasetConfig("moons", 100)), ArenaConfig(grid_size=10))
     args = (a.data.X, a.data.y, a.train, a.test, a.grid, [ModelConfig("logreg")])
-    first = cache.boundaries(*args)
+    first = compute.boundaries(*args)
     from explorer.shared import jobs
 
     slots = jobs.job_slots()
@@ -98,7 +98,7 @@ def test_a_comparison_with_every_model_stored_needs_no_slot():
         slots._sem.acquire()
     try:
         done = []
-        worker = threading.Thread(target=lambda: done.append(cache.boundaries(*args)))
+        worker = threading.Thread(target=lambda: done.append(compute.boundaries(*args)))
         worker.start()
         worker.join(5)
         assert done and done[0][0] is first[0]

@@ -22,7 +22,8 @@ from engine.nets.landscape import LandscapeConfig, loss_landscape, record_trajec
 from engine.nets.mlp import TrainConfig
 from engine.optim.race import MapConfig, PathConfig, RaceConfig, race
 from engine.optim.surfaces import SurfaceConfig, make_surface
-from explorer.shared import cache, reproduce
+from explorer.layers import compute as layer_compute
+from explorer.shared import reproduce
 from explorer.shared.reproduce import Source, literal, source_from_key
 from tests.pages.test_decision_boundaries import boundaries_page
 from tests.pages.test_layer_manifolds import layers_page, metric
@@ -205,7 +206,7 @@ def test_layer_page_offers_a_script_that_reproduces_its_run(tmp_path):
     assert not at.exception and [b.proto.label for b in script_buttons(at)] == ["Python script"]
     key = f"sample:iris_flowers:{TableOptions(label='species')!r}"
     cfg = TrainConfig(hidden=(6,), epochs=30, seed=0, device="auto")
-    stored = cache.trained(key, cfg)
+    stored = layer_compute.trained(key, cfg)
     assert stored is not None, "the page's data key or config is not what the script is made from"
     out = run_script(reproduce.layers_script(source_from_key(key, "iris_flowers"), cfg), tmp_path)
     assert out["test_accuracy"] == pytest.approx(float(stored.history["test_acc"][-1]))

@@ -6,10 +6,11 @@ import string
 import pytest
 
 from explorer.boundaries import controls as boundary_widgets
+from explorer.inspector.controls import embed_params
 from explorer.layers import controls as network_widgets
 from explorer.optimizers import controls as optimizer_widgets
 from explorer.shared.url_state import Param, parse, serialize
-from explorer.shared.widgets import GLOBAL, data_params, embed_params
+from explorer.shared.widgets import GLOBAL, data_params
 
 TABLE = (
     Param("flag", True),

@@ -1,0 +1,33 @@
+"""Cached computations of the Manifold inspector: embeddings (streamed while they optimise) and their quality scores."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from engine.embed.methods import EmbedConfig, Embedding
+from engine.embed.quality import Quality
+from explorer.shared.cache import MAX_ENTRIES, Layout, Progress, stored
+
+
+def embedding(
+    data_key: str, X: np.ndarray, cfg: EmbedConfig, progress: Progress = None, layout: Layout = None
+) -> Embedding:
+    """One embedding of the dataset named `data_key`; while it computes, progress goes to `progress`
+    and UMAP's and t-SNE's intermediate layouts to `layout(fraction, coords, index)`. A stored
+    embedding returns at once, without calling either."""
+    from engine.embed.methods import embed
+
+    return stored(("embedding", data_key, cfg), lambda: embed(X, cfg, progress, layout))
+
+
+@st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
+def quality(
+    data_key: str, _X: np.ndarray, _emb: Embedding, cfg: EmbedConfig, _y: np.ndarray | None
+) -> Quality:
+    """Quality scores of the embedding `cfg` of `data_key`, on the same (scaled) features."""
+    from engine.embed.methods import standardize
+    from engine.embed.quality import quality as score
+
+    X = standardize(_X) if cfg.scale else _X
+    return score(X[_emb.index], _emb.coords, None if _y is None else _y[_emb.index], seed=cfg.seed)

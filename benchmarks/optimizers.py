@@ -18,9 +18,9 @@ RACE = ("gd", "sgd", "minibatch", "momentum", "nesterov", "adagrad", "rmsprop", 
 
 def _torch_layout(flat: np.ndarray, sizes) -> np.ndarray:
     """The kernel's flat vector in torch.nn.Sequential's parameter order (weight (out, in), then bias)."""
-    from engine.nets.landscape import layer_views
+    from engine.nets.landscape import layer_matrices
 
-    return np.concatenate([np.r_[W[:, :-1].ravel(), W[:, -1]] for W in layer_views(flat, sizes)])
+    return np.concatenate([np.r_[W[:, :-1].ravel(), W[:, -1]] for W in layer_matrices(flat, sizes)])
 
 
 def _torch_loop(traj, center, d1, d2, coords, device: str) -> np.ndarray:

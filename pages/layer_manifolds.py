@@ -14,15 +14,14 @@ import streamlit as st
 
 from engine.data.datasets import Dataset
 from engine.nets.mlp import Snapshot, TrainConfig, TrainResult
-from explorer.layers import compute
-from explorer.layers import controls as network_widgets
+from explorer.layers import compute, controls
 from explorer.layers import figures as nf
 from explorer.layers.panels import input_activations, layer_names, panels_at, result_panels
 from explorer.shared import downloads, export, figures, reproduce, widgets
 
 P = "lm"
 FRAME_SECONDS = 0.25  # at most four live frames a second, so the browser keeps up
-TABLE = widgets.data_params("moons", 500) + network_widgets.params()
+TABLE = widgets.data_params("moons", 500) + controls.params()
 
 
 def live_training(data: Dataset, key: str, cfg: TrainConfig) -> TrainResult | None:
@@ -141,13 +140,13 @@ def exports(data: Dataset, result: TrainResult, fig) -> None:
 seed = widgets.page_start("Layer manifolds", "layers", P, TABLE)
 try:
     loaded = widgets.data_source(P, seed)
-    cfg = network_widgets.train_controls(P, seed, st.session_state.get("device", "auto"))
+    cfg = controls.train_controls(P, seed, st.session_state.get("device", "auto"))
 except ValueError as exc:
     st.error(str(exc))
     loaded = cfg = None
 st.sidebar.selectbox(
     "Wide layers shown with",
-    network_widgets.PROJECTIONS,
+    controls.PROJECTIONS,
     key=f"{P}_proj",
     help="PCA is instant; UMAP and t-SNE lay out the chosen snapshot only.",
 )

@@ -304,22 +304,10 @@ def _parallel(n_jobs: int, return_as: str = "list"):
         return Parallel(n_jobs=n_jobs, return_as=return_as, max_nbytes=None)  # no memmapped temporary files
 
 
-_COST = {
-    "gp": 50,
-    "mlp": 20,
-    "net_svm": 8,
-    "network": 6,
-    "forest": 10,
-    "extra_trees": 10,
-    "hist_gb": 10,
-    "adaboost": 5,
-}
-
-
 def _cost(cfg: ModelConfig) -> int:
     if cfg.name in ENSEMBLES:
         return (6 if cfg.name == "stacking" else 2) * sum(_cost(m) for m in cfg.members)
-    return _COST.get(cfg.name, 1)
+    return MODELS[cfg.name].cost if cfg.name in MODELS else 1
 
 
 def confusion(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int) -> np.ndarray:

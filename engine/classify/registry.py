@@ -1,87 +1,253 @@
 """The classifier registry of the Decision Boundaries view, and ensembles built from it.
 
 `make_model(ModelConfig(...))` returns an unfitted scikit-learn estimator: every registry model is
-`make_pipeline(StandardScaler(), clf)`, seeded; "voting", "stacking" and "bagging" combine member
-pipelines. scikit-learn is imported inside the functions, so importing this module stays cheap.
+`make_pipeline(StandardScaler(), clf)`, seeded, with `clf` built by its entry; "voting", "stacking"
+and "bagging" combine member pipelines. Each entry owns its settings (`Number` or `Choice`), its
+builder and its relative fit cost. scikit-learn is imported inside the functions, so importing this module stays cheap.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-Range = tuple  # (default, min, max) for numbers, or (default, choices) for a choice
+from engine.nets.mlp import ACTIVATIONS, LIMITS
+
+
+@dataclass(frozen=True)
+class Number:
+    """A numeric setting: its default and inclusive bounds; an int setting when the default is an int."""
+
+    default: int | float
+    lo: int | float
+    hi: int | float
+
+    def check(self, label: str, key: str, value: Any) -> int | float:
+        """`value` as the default's type; ValueError when it is not a number in [lo, hi]."""
+        if isinstance(value, bool) or not isinstance(value, int | float) or not self.lo <= value <= self.hi:
+            raise ValueError(f"{label}: {key} must be a number in [{self.lo}, {self.hi}], not {value!r}.")
+        return type(self.default)(value)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A setting chosen from `options`."""
+
+    default: str
+    options: tuple[str, ...]
+
+    def check(self, label: str, key: str, value: Any) -> str:
+        """`value` itself; ValueError when it is not one of the options."""
+        if value not in self.options:
+            raise ValueError(f"{label}: {key} must be one of {', '.join(map(str, self.options))}.")
+        return value
+
+
+Range = Number | Choice
 
 
 @dataclass(frozen=True)
 class ModelSpec:
     label: str  # human name, e.g. "RBF SVM"
-    params: dict[str, Range]  # editable hyperparameters: name -> (default, min, max) or (default, choices)
+    params: dict[str, Range]  # editable hyperparameters: name -> Number or Choice
     proba: bool  # has predict_proba (soft voting needs it)
+    build: Callable[[dict[str, Any]], Any]  # resolved params -> the unfitted scikit-learn classifier
     class_weight: bool = False  # accepts class_weight="balanced"
+    cost: int = 1  # relative fit time; fit_all starts the costliest first
 
 
+def _logreg(p):
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=p["C"], max_iter=1000)
+
+
+def _perceptron(p):
+    from sklearn.linear_model import Perceptron
+
+    return Perceptron(eta0=p["eta0"], max_iter=p["max_iter"])
+
+
+def _svc(kernel: str) -> Callable[[dict[str, Any]], Any]:
+    def build(p):
+        from sklearn.svm import SVC
+
+        if kernel == "poly":
+            return SVC(kernel="poly", C=p["C"], degree=p["degree"], coef0=p["coef0"], gamma="scale")
+        return SVC(kernel=kernel, C=p["C"], **({"gamma": p["gamma"]} if kernel == "rbf" else {}))
+
+    return build
+
+
+def _knn(p):
+    from sklearn.neighbors import KNeighborsClassifier
+
+    return KNeighborsClassifier(n_neighbors=p["n_neighbors"], weights=p["weights"])
+
+
+def _tree(p):
+    from sklearn.tree import DecisionTreeClassifier
+
+    return DecisionTreeClassifier(max_depth=p["max_depth"], criterion=p["criterion"])
+
+
+def _forest(p):
+    from sklearn.ensemble import RandomForestClassifier
+
+    return RandomForestClassifier(n_estimators=p["n_estimators"], max_depth=p["max_depth"])
+
+
+def _extra_trees(p):
+    from sklearn.ensemble import ExtraTreesClassifier
+
+    return ExtraTreesClassifier(n_estimators=p["n_estimators"], max_depth=p["max_depth"])
+
+
+def _hist_gb(p):
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    return HistGradientBoostingClassifier(
+        max_iter=p["max_iter"], learning_rate=p["learning_rate"], max_leaf_nodes=p["max_leaf_nodes"]
+    )
+
+
+def _adaboost(p):
+    from sklearn.ensemble import AdaBoostClassifier
+
+    return AdaBoostClassifier(n_estimators=p["n_estimators"], learning_rate=p["learning_rate"])
+
+
+def _gnb(p):
+    from sklearn.naive_bayes import GaussianNB
+
+    return GaussianNB(var_smoothing=p["var_smoothing"])
+
+
+def _qda(p):
+    from sklearn.discriminant_analysis import QuadraticDiscriminantAnalysis
+
+    return QuadraticDiscriminantAnalysis(reg_param=p["reg_param"])
+
+
+def _gp(p):
+    from sklearn.gaussian_process import GaussianProcessClassifier
+    from sklearn.gaussian_process.kernels import RBF
+
+    return GaussianProcessClassifier(1.0 * RBF(p["length_scale"]))
+
+
+def _mlp(p):
+    from sklearn.neural_network import MLPClassifier
+
+    return MLPClassifier(
+        hidden_layer_sizes=(p["width"],) * p["layers"], alpha=p["alpha"], max_iter=p["max_iter"]
+    )
+
+
+def _network(p):
+    from engine.nets.estimators import NetworkClassifier
+
+    return NetworkClassifier(**p)
+
+
+def _net_svm(p):
+    from engine.nets.estimators import NetworkSVM
+
+    return NetworkSVM(**p)
+
+
+_C = Number(1.0, 1e-3, 1e3)
 _NETWORK: dict[str, Range] = {
-    "width": (16, 2, 256),
-    "layers": (2, 1, 6),
-    "activation": ("tanh", ("tanh", "relu", "leaky_relu", "sigmoid", "gelu")),
-    "lr": (0.03, 1e-4, 10.0),
-    "epochs": (300, 10, 5000),
+    "width": Number(16, *LIMITS["width"]),
+    "layers": Number(2, *LIMITS["layers"]),
+    "activation": Choice("tanh", ACTIVATIONS),
+    "lr": Number(0.03, 1e-4, 10.0),
+    "epochs": Number(300, 10, LIMITS["epochs"][1]),
 }
 MODELS: dict[str, ModelSpec] = {
-    "logreg": ModelSpec("Logistic regression", {"C": (1.0, 1e-3, 1e3)}, True, True),
+    "logreg": ModelSpec("Logistic regression", {"C": _C}, True, _logreg, True),
     "perceptron": ModelSpec(
-        "Perceptron", {"eta0": (1.0, 1e-3, 10.0), "max_iter": (1000, 10, 10_000)}, False, True
+        "Perceptron",
+        {"eta0": Number(1.0, 1e-3, 10.0), "max_iter": Number(1000, 10, 10_000)},
+        False,
+        _perceptron,
+        True,
     ),
-    "linear_svm": ModelSpec("Linear SVM", {"C": (1.0, 1e-3, 1e3)}, False, True),
-    "rbf_svm": ModelSpec("RBF SVM", {"C": (1.0, 1e-3, 1e3), "gamma": (0.5, 1e-3, 100.0)}, False, True),
+    "linear_svm": ModelSpec("Linear SVM", {"C": _C}, False, _svc("linear"), True),
+    "rbf_svm": ModelSpec("RBF SVM", {"C": _C, "gamma": Number(0.5, 1e-3, 100.0)}, False, _svc("rbf"), True),
     "poly_svm": ModelSpec(
         "Polynomial SVM",
-        {"C": (1.0, 1e-3, 1e3), "degree": (3, 2, 10), "coef0": (1.0, 0.0, 10.0)},
+        {"C": _C, "degree": Number(3, 2, 10), "coef0": Number(1.0, 0.0, 10.0)},
         False,
+        _svc("poly"),
         True,
     ),
     "knn": ModelSpec(
         "k nearest neighbours",
-        {"n_neighbors": (5, 1, 100), "weights": ("uniform", ("uniform", "distance"))},
+        {"n_neighbors": Number(5, 1, 100), "weights": Choice("uniform", ("uniform", "distance"))},
         True,
+        _knn,
     ),
     "tree": ModelSpec(
         "Decision tree",
-        {"max_depth": (5, 1, 50), "criterion": ("gini", ("gini", "entropy", "log_loss"))},
+        {"max_depth": Number(5, 1, 50), "criterion": Choice("gini", ("gini", "entropy", "log_loss"))},
         True,
+        _tree,
         True,
     ),
     "forest": ModelSpec(
-        "Random forest", {"n_estimators": (100, 1, 1000), "max_depth": (10, 1, 50)}, True, True
+        "Random forest",
+        {"n_estimators": Number(100, 1, 1000), "max_depth": Number(10, 1, 50)},
+        True,
+        _forest,
+        True,
+        cost=10,
     ),
     "extra_trees": ModelSpec(
-        "Extra trees", {"n_estimators": (100, 1, 1000), "max_depth": (10, 1, 50)}, True, True
+        "Extra trees",
+        {"n_estimators": Number(100, 1, 1000), "max_depth": Number(10, 1, 50)},
+        True,
+        _extra_trees,
+        True,
+        cost=10,
     ),
     "hist_gb": ModelSpec(
         "Histogram gradient boosting",
-        {"max_iter": (100, 1, 1000), "learning_rate": (0.1, 1e-3, 1.0), "max_leaf_nodes": (31, 2, 255)},
+        {
+            "max_iter": Number(100, 1, 1000),
+            "learning_rate": Number(0.1, 1e-3, 1.0),
+            "max_leaf_nodes": Number(31, 2, 255),
+        },
         True,
+        _hist_gb,
         True,
+        cost=10,
     ),
     "adaboost": ModelSpec(
-        "AdaBoost", {"n_estimators": (50, 1, 1000), "learning_rate": (1.0, 1e-3, 10.0)}, True
+        "AdaBoost",
+        {"n_estimators": Number(50, 1, 1000), "learning_rate": Number(1.0, 1e-3, 10.0)},
+        True,
+        _adaboost,
+        cost=5,
     ),
-    "gnb": ModelSpec("Gaussian naive Bayes", {"var_smoothing": (1e-9, 0.0, 1.0)}, True),
-    "qda": ModelSpec("Quadratic discriminant", {"reg_param": (0.0, 0.0, 1.0)}, True),
-    "gp": ModelSpec("Gaussian process", {"length_scale": (1.0, 1e-2, 100.0)}, True),
+    "gnb": ModelSpec("Gaussian naive Bayes", {"var_smoothing": Number(1e-9, 0.0, 1.0)}, True, _gnb),
+    "qda": ModelSpec("Quadratic discriminant", {"reg_param": Number(0.0, 0.0, 1.0)}, True, _qda),
+    "gp": ModelSpec("Gaussian process", {"length_scale": Number(1.0, 1e-2, 100.0)}, True, _gp, cost=50),
     "mlp": ModelSpec(
         "Neural network (MLP)",
         {
-            "width": (100, 1, 256),
-            "layers": (1, 1, 4),
-            "alpha": (1e-4, 0.0, 10.0),
-            "max_iter": (1000, 10, 5000),
+            "width": Number(100, 1, 256),
+            "layers": Number(1, 1, 4),
+            "alpha": Number(1e-4, 0.0, 10.0),
+            "max_iter": Number(1000, 10, 5000),
         },
         True,
+        _mlp,
+        cost=20,
     ),
-    "network": ModelSpec("Network (Layer manifolds engine)", _NETWORK, True),
-    "net_svm": ModelSpec("SVM on the network's features", {**_NETWORK, "C": (1.0, 1e-3, 1e3)}, False),
+    "network": ModelSpec("Network (Layer manifolds engine)", _NETWORK, True, _network, cost=6),
+    "net_svm": ModelSpec("SVM on the network's features", {**_NETWORK, "C": _C}, False, _net_svm, cost=8),
 }
 ENSEMBLES: dict[str, str] = {"voting": "Voting", "stacking": "Stacking", "bagging": "Bagging"}
 
@@ -110,75 +276,12 @@ class ModelConfig:
 def resolved_params(name: str, overrides: tuple[tuple[str, Any], ...]) -> dict[str, Any]:
     """Defaults of MODELS[name] updated with `overrides`, each checked against its range."""
     spec = MODELS[name].params
-    out = {k: v[0] for k, v in spec.items()}
+    out = {k: v.default for k, v in spec.items()}
     for key, value in overrides:
         if key not in spec:
             raise ValueError(f"{MODELS[name].label} has no setting '{key}': use one of {', '.join(spec)}.")
-        rng = spec[key]
-        if len(rng) == 2:
-            if value not in rng[1]:
-                raise ValueError(f"{MODELS[name].label}: {key} must be one of {', '.join(map(str, rng[1]))}.")
-        elif isinstance(value, bool) or not isinstance(value, int | float) or not rng[1] <= value <= rng[2]:
-            raise ValueError(
-                f"{MODELS[name].label}: {key} must be a number in [{rng[1]}, {rng[2]}], not {value!r}."
-            )
-        out[key] = type(rng[0])(value)
+        out[key] = spec[key].check(MODELS[name].label, key, value)
     return out
-
-
-def _classifier(name: str, p: dict[str, Any]):  # noqa: C901 - one branch per registry entry
-    from sklearn import discriminant_analysis as da
-    from sklearn import (
-        ensemble,
-        gaussian_process,
-        linear_model,
-        naive_bayes,
-        neighbors,
-        neural_network,
-        svm,
-        tree,
-    )
-
-    if name == "logreg":
-        return linear_model.LogisticRegression(C=p["C"], max_iter=1000)
-    if name == "perceptron":
-        return linear_model.Perceptron(eta0=p["eta0"], max_iter=p["max_iter"])
-    if name == "linear_svm":
-        return svm.SVC(kernel="linear", C=p["C"])
-    if name == "rbf_svm":
-        return svm.SVC(kernel="rbf", C=p["C"], gamma=p["gamma"])
-    if name == "poly_svm":
-        return svm.SVC(kernel="poly", C=p["C"], degree=p["degree"], coef0=p["coef0"], gamma="scale")
-    if name == "knn":
-        return neighbors.KNeighborsClassifier(n_neighbors=p["n_neighbors"], weights=p["weights"])
-    if name == "tree":
-        return tree.DecisionTreeClassifier(max_depth=p["max_depth"], criterion=p["criterion"])
-    if name == "forest":
-        return ensemble.RandomForestClassifier(n_estimators=p["n_estimators"], max_depth=p["max_depth"])
-    if name == "extra_trees":
-        return ensemble.ExtraTreesClassifier(n_estimators=p["n_estimators"], max_depth=p["max_depth"])
-    if name == "hist_gb":
-        return ensemble.HistGradientBoostingClassifier(
-            max_iter=p["max_iter"], learning_rate=p["learning_rate"], max_leaf_nodes=p["max_leaf_nodes"]
-        )
-    if name == "adaboost":
-        return ensemble.AdaBoostClassifier(n_estimators=p["n_estimators"], learning_rate=p["learning_rate"])
-    if name == "gnb":
-        return naive_bayes.GaussianNB(var_smoothing=p["var_smoothing"])
-    if name == "qda":
-        return da.QuadraticDiscriminantAnalysis(reg_param=p["reg_param"])
-    if name == "gp":
-        kernel = 1.0 * gaussian_process.kernels.RBF(p["length_scale"])
-        return gaussian_process.GaussianProcessClassifier(kernel)
-    if name == "mlp":
-        return neural_network.MLPClassifier(
-            hidden_layer_sizes=(p["width"],) * p["layers"], alpha=p["alpha"], max_iter=p["max_iter"]
-        )
-    if name in ("network", "net_svm"):
-        from engine.nets.estimators import NetworkClassifier, NetworkSVM
-
-        return (NetworkClassifier if name == "network" else NetworkSVM)(**p)
-    raise AssertionError(name)
 
 
 def make_model(cfg: ModelConfig):
@@ -189,7 +292,7 @@ def make_model(cfg: ModelConfig):
     if cfg.class_weight not in (None, "balanced"):
         raise ValueError(f"class_weight must be None or 'balanced', not {cfg.class_weight!r}.")
     if cfg.name in MODELS:
-        clf = _classifier(cfg.name, resolved_params(cfg.name, cfg.params))
+        clf = MODELS[cfg.name].build(resolved_params(cfg.name, cfg.params))
         if "random_state" in clf.get_params():
             clf.set_params(random_state=cfg.seed)
         if cfg.class_weight and MODELS[cfg.name].class_weight:

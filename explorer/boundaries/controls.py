@@ -12,6 +12,7 @@ import streamlit as st
 
 from engine.classify.arena import ArenaConfig
 from engine.classify.fit import ENSEMBLES, MODELS, ModelConfig
+from engine.classify.registry import Choice
 from engine.data.datasets import Dataset
 from explorer.shared import widgets
 from explorer.shared.url_state import Param
@@ -28,10 +29,10 @@ def model_params() -> tuple[Param, ...]:
     out = []
     for name, spec in MODELS.items():
         for key, rng in spec.params.items():
-            if len(rng) == 2:
-                out.append(Param(f"{name}_{key}", rng[0], choices=rng[1]))
+            if isinstance(rng, Choice):
+                out.append(Param(f"{name}_{key}", rng.default, choices=rng.options))
             else:
-                out.append(Param(f"{name}_{key}", rng[0], bounds=(rng[1], rng[2])))
+                out.append(Param(f"{name}_{key}", rng.default, bounds=(rng.lo, rng.hi)))
         out.append(Param(f"w_{name}", 1.0, bounds=(0.0, 10.0)))
     return tuple(out)
 
@@ -107,8 +108,8 @@ def model_config(prefix: str, name: str, seed: int, weighted: bool) -> ModelConf
     """A model's config from its tile's settings (read from session state; only non-defaults kept)."""
     overrides = []
     for key, rng in MODELS[name].params.items():
-        value = st.session_state.get(f"{prefix}_{name}_{key}", rng[0])
-        if value != rng[0]:
+        value = st.session_state.get(f"{prefix}_{name}_{key}", rng.default)
+        if value != rng.default:
             overrides.append((key, value))
     cw = "balanced" if weighted and MODELS[name].class_weight else None
     return ModelConfig(name, tuple(overrides), class_weight=cw, seed=seed)
@@ -123,17 +124,18 @@ def model_settings(prefix: str, name: str) -> None:
     """
     for key, rng in MODELS[name].params.items():
         state = f"{prefix}_{name}_{key}"
-        current = st.session_state.get(state, rng[0])
+        current = st.session_state.get(state, rng.default)
         if st.session_state.get(f"{state}_w", current) != current:  # a link changed it: start afresh
             del st.session_state[f"{state}_w"]
         common = {"key": f"{state}_w", "on_change": _keep, "args": (f"{state}_w", state)}
-        if len(rng) == 2:
-            st.selectbox(key, rng[1], index=list(rng[1]).index(current) if current in rng[1] else 0, **common)
-        elif isinstance(rng[0], int):
-            st.number_input(key, int(rng[1]), int(rng[2]), value=int(current), step=1, **common)
+        if isinstance(rng, Choice):
+            index = rng.options.index(current) if current in rng.options else 0
+            st.selectbox(key, rng.options, index=index, **common)
+        elif isinstance(rng.default, int):
+            st.number_input(key, int(rng.lo), int(rng.hi), value=int(current), step=1, **common)
         else:
-            step = 10 ** math.floor(math.log10(rng[0])) / 10 if rng[0] > 0 else 0.01
-            st.number_input(key, float(rng[1]), float(rng[2]), value=float(current), step=step, format="%g",
+            step = 10 ** math.floor(math.log10(rng.default)) / 10 if rng.default > 0 else 0.01
+            st.number_input(key, float(rng.lo), float(rng.hi), value=float(current), step=step, format="%g",
                             **common)  # fmt: skip
 
 

@@ -1,14 +1,17 @@
-"""The `manifold-explorer` command: launch the app (bound to 127.0.0.1 unless told otherwise)."""
+"""The `manifold-explorer` command: launch the app (bound to 127.0.0.1 unless told otherwise), with the
+server settings of `explorer/config.toml` passed as options, so they hold wherever the app is installed."""
 
 from __future__ import annotations
 
 import argparse
 import os
 import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "explorer" / "app.py"
+CONFIG = ROOT / "explorer" / "config.toml"  # Streamlit settings: upload limit, theme, session-state checks
 
 
 def build_command(argv: list[str] | None = None) -> list[str]:
@@ -27,7 +30,7 @@ def build_command(argv: list[str] | None = None) -> list[str]:
     args = parser.parse_args(argv)
     if not 0 < args.port < 65536:
         parser.error(f"--port must be between 1 and 65535, got {args.port}")
-    return [
+    chosen = [
         sys.executable, "-m", "streamlit", "run", str(APP),
         "--server.address", args.host,
         "--server.port", str(args.port),
@@ -35,10 +38,21 @@ def build_command(argv: list[str] | None = None) -> list[str]:
         "--browser.serverAddress", "localhost" if args.host in ("127.0.0.1", "0.0.0.0") else args.host,
         "--browser.gatherUsageStats", "false",
     ]  # fmt: skip
+    return chosen + [part for name, value in config_options() if name not in chosen for part in (name, value)]
+
+
+def config_options() -> list[tuple[str, str]]:
+    """Every setting of CONFIG as a `streamlit run` option and its value."""
+    options = []
+    for section, table in tomllib.loads(CONFIG.read_text()).items():
+        for key, value in table.items():
+            text = str(value).lower() if isinstance(value, bool) else str(value)
+            options.append((f"--{section}.{key}", text))
+    return options
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Replace this process with the Streamlit server, run from the project root (its config)."""
+    """Replace this process with the Streamlit server, run from the folder that holds the packages."""
     cmd = build_command(argv)
     os.chdir(ROOT)
     env = dict(

@@ -27,6 +27,20 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 SERVER_LOGS: list[Path] = []  # the running app's output, shown under a failed browser test
 
 
+def pytest_configure(config):
+    """Page tests run the app inside this process (AppTest): give it the settings the command line
+    passes the server (explorer/config.toml), session-state serialisability checks included."""
+    import tomllib
+
+    from streamlit import config as st_config
+
+    from explorer.cli import CONFIG
+
+    for section, table in tomllib.loads(CONFIG.read_text()).items():
+        for key, value in table.items():
+            st_config.set_option(f"{section}.{key}", value, str(CONFIG))
+
+
 def _missing(reason: str) -> None:
     if os.environ.get("CI"):
         pytest.fail(f"{reason}: the browser tests are required under CI (apt-get install chromium).")
@@ -40,13 +54,18 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def launched_app(log: Path) -> Iterator[tuple[str, subprocess.Popen]]:
-    """The real app, launched through its command line on a free port with its output in `log`:
-    (its URL, its process) once it answers, and the whole process group stopped afterwards."""
+def launched_app(
+    log: Path, command: list[str] | None = None, cwd: Path = ROOT, env: dict | None = None
+) -> Iterator[tuple[str, subprocess.Popen]]:
+    """The real app, launched through its command line (this checkout's, or `command`) on a free port
+    with its output in `log`: (its URL, its process) once it answers, and the whole process group
+    stopped afterwards."""
     port = free_port()
-    cmd = [sys.executable, "-m", "explorer.cli", "--no-browser", "--port", str(port)]
+    cmd = [*(command or [sys.executable, "-m", "explorer.cli"]), "--no-browser", "--port", str(port)]
     with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60

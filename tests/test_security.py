@@ -54,7 +54,7 @@ def test_no_source_writes_temporary_files():
 
 
 def test_upload_limit_is_the_same_in_the_server_and_the_engine():
-    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    config = tomllib.loads((ROOT / "explorer" / "config.toml").read_text())
     assert config["server"]["maxUploadSize"] * 1024 * 1024 == MAX_UPLOAD_BYTES
 
 

@@ -35,7 +35,7 @@ __all__ = [
     "table_to_dataset",
 ]
 
-MAX_UPLOAD_BYTES: int = 200 * 1024 * 1024  # .streamlit/config.toml: maxUploadSize = 200 (MB)
+MAX_UPLOAD_BYTES: int = 200 * 1024 * 1024  # explorer/config.toml: maxUploadSize = 200 (MB)
 
 _SAMPLE_BYTES = 64 * 1024  # sniffing reads this much of the file
 _SAMPLE_ROWS = 200

@@ -2,7 +2,7 @@
 
 import pytest
 
-from explorer.cli import APP, build_command
+from explorer.cli import APP, build_command, config_options
 
 
 def _opt(cmd, name):
@@ -28,3 +28,14 @@ def test_host_port_and_no_browser():
 def test_bad_port_is_refused(port):
     with pytest.raises(SystemExit):
         build_command(["--port", port])
+
+
+def test_every_config_setting_is_passed_once_and_the_command_line_wins():
+    cmd = build_command(["--no-browser"])
+    for name, _ in config_options():
+        assert cmd.count(name) == 1, name
+    assert _opt(cmd, "--server.maxUploadSize") == "200"
+    assert _opt(cmd, "--runner.enforceSerializableSessionState") == "true"
+    assert _opt(cmd, "--theme.primaryColor") == "#0072B2"
+    assert _opt(cmd, "--server.headless") == "true"  # config says true; --no-browser decides
+    assert _opt(build_command([]), "--server.headless") == "false"

@@ -159,3 +159,12 @@ def test_umap_and_tsne_leave_only_their_final_layouts_on_the_page():
     titles = [s["layout"]["title"]["text"] for s in specs]
     assert len(specs) == 3 and titles[:2] == ["UMAP", "t-SNE"]  # the live previews are gone
     assert all(sum(len(values(t["x"])) for t in s["data"]) == 300 for s in specs[:2])
+
+
+def test_page_tests_run_with_the_servers_settings(tmp_path):
+    """AppTest gets explorer/config.toml's settings, so a page that puts an unpicklable value in
+    session state fails here as it would on the server."""
+    script = tmp_path / "unpicklable.py"
+    script.write_text("import streamlit as st\nst.session_state['f'] = lambda: 0\nst.write('ran')\n")
+    at = AppTest.from_file(str(script), default_timeout=TIMEOUT).run()
+    assert at.exception, "an unpicklable session-state value was accepted"

@@ -37,5 +37,6 @@ def test_every_config_setting_is_passed_once_and_the_command_line_wins():
     assert _opt(cmd, "--server.maxUploadSize") == "200"
     assert _opt(cmd, "--runner.enforceSerializableSessionState") == "true"
     assert _opt(cmd, "--theme.primaryColor") == "#0072B2"
+    assert _opt(cmd, "--runner.magicEnabled") == "false"
     assert _opt(cmd, "--server.headless") == "true"  # config says true; --no-browser decides
     assert _opt(build_command([]), "--server.headless") == "false"

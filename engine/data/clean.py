@@ -79,6 +79,8 @@ def table_to_dataset(table: Table, opts: TableOptions) -> Dataset:
     y, class_names = None, ()
     if opts.label is not None:
         y, class_names = _label_codes(frame[opts.label].iloc[rows], opts.label, notes)
+    else:
+        notes.append("No label column is used, so the points are not coloured or scored by class.")
     return Dataset(
         X=X,
         y=y,

@@ -114,27 +114,34 @@ def column_roles(frame: pd.DataFrame, max_categories: int = 10) -> dict[str, str
     return roles
 
 
-def _label_like(column: pd.Series, most: int) -> bool:
+def _label_like(column: pd.Series, most: int, complete: bool) -> bool:
+    """2 to `most` distinct values (none missing when `complete`), numbers only when whole and finite."""
     values = column.dropna()
-    if not 2 <= values.nunique() <= most:
+    if (complete and len(values) < len(column)) or not 2 <= values.nunique() <= most:
         return False
     if is_bool_dtype(values) or not is_numeric_dtype(values):
         return True
     array = values.to_numpy(dtype=np.float64)
-    return bool(np.all(array == np.round(array)))
+    return bool(np.all(np.isfinite(array) & (array == np.round(array))))
 
 
 def suggest_label(frame: pd.DataFrame) -> str | None:
-    """A likely class column: one named label, class, target, species, y, ... with 2 to 50 values,
-    else a last column of text or whole numbers with 2 to 20 values, else None."""
+    """A likely class column: one named label, class, target, species, y, ... with 2 to 50 values
+    (rows missing it are dropped); else a last column of text or whole numbers with 2 to 20 values,
+    no missing or infinite cell, and two usable feature columns beside it; else None. An unnamed
+    number column with gaps is a feature more often than a label."""
     if frame.shape[1] < 2:
         return None
     by_name = {str(c).strip().lower(): str(c) for c in frame.columns}
     for key in _LABEL_NAMES:
-        if key in by_name and _label_like(frame[by_name[key]], 50):
+        if key in by_name and _label_like(frame[by_name[key]], 50, complete=False):
             return by_name[key]
     last = str(frame.columns[-1])
-    return last if _label_like(frame[last], 20) else None
+    if not _label_like(frame[last], 20, complete=True):
+        return None
+    roles = column_roles(frame)
+    features = [c for c, role in roles.items() if c != last and role in ("numeric", "categorical")]
+    return last if len(features) >= 2 else None
 
 
 def coerce_columns(frame: pd.DataFrame, decimal: str) -> list[str]:

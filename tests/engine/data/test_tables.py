@@ -354,9 +354,24 @@ def test_single_class_label_is_allowed_with_a_note():
     assert has_note(data.notes, "single class")
 
 
-def test_unlabelled_dataset_has_no_y():
+def test_unlabelled_dataset_has_no_y_and_says_so():
     data = build("a,b\n1,2\n3,4\n")
     assert data.y is None and data.class_names == ()
+    assert has_note(data.notes, "No label column is used")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a,b,c\n1.5,,0\n2.5,,1\n3.5,,0\n4.5,,1\n", "a,c\n1.5,0\n2.5,inf\n3.5,1\n4.5,0\n",
+     "a,b,c\n1.5,2.5,0\n2.5,0.5,\n3.5,1.5,1\n4.5,1.5,1\n"],
+)
+def test_small_numeric_tables_embed_in_2d_with_the_suggested_label(text):
+    from engine.embed.methods import EmbedConfig, embed
+
+    table = read_table(text.encode())
+    data = table_to_dataset(table, TableOptions(label=suggest_label(table.frame)))
+    assert data.n_samples == 4 and data.y is None
+    assert embed(data.X, EmbedConfig("pca")).coords.shape == (4, 2)
 
 
 @pytest.mark.parametrize(
@@ -371,6 +386,11 @@ def test_unlabelled_dataset_has_no_y():
         ("a,b\n1.5,2.5\n3.5,4.5\n", None),
         ("label\nx\ny\n", None),
         ("a,b\n1,7\n2,7\n", None),
+        ("a,b,c\n1.5,,0\n2.5,,1\n3.5,,0\n", None),  # one feature would remain beside c
+        ("a,c\n1.5,0\n2.5,inf\n3.5,1\n", None),  # an infinite cell, and one feature
+        ("a,b,c\n1.5,2.5,0\n2.5,0.5,\n3.5,1.5,1\n4.5,1.5,1\n", None),  # c misses a cell
+        ("a,b,c,d\n1.5,2.5,inf,0\n2.5,0.5,1,1\n3.5,1.5,2,1\n", "d"),
+        ("a,b,label\n1.5,2.5,u\n2.5,0.5,\n3.5,1.5,v\n", "label"),  # its unlabelled rows are dropped
     ],
 )
 def test_suggest_label(text, expected):

@@ -1,14 +1,13 @@
-"""Exact k-nearest neighbours, blockwise: NumPy on the CPU, PyTorch on a GPU.
+"""Exact k-nearest neighbours: scikit-learn's brute-force search on the CPU, PyTorch on a GPU.
 
-`knn(X, k, device)` computes every row's k nearest rows (itself first) by Euclidean distance, one
-block of rows at a time, so memory stays at `block x n` distances whatever the table's size. It needs
-no compilation, which is what makes the first UMAP of a session fast: on 50,000 x 50 it takes a few
-seconds on two CPU cores and a fraction of a second on a GPU. On the CPU it does not import torch
-(about a second of a first embedding's wait); `knn_torch` runs the same search in torch on any device.
+`knn(X, k, device)` computes every row's k nearest rows (itself first) by Euclidean distance. On the
+CPU it is scikit-learn's `NearestNeighbors(algorithm="brute")`, which works in chunks of its
+`working_memory` and needs no compilation (what makes the first UMAP of a session fast).
+`knn_torch` runs a blockwise search in torch on any device.
 
-Both find candidates with ||x||^2 - 2 x.y + ||y||^2 in float32 and then recompute their distances
-directly, so the returned distances are exact to float32 rounding. A full top-k over n columns is
-slow on a CPU, so each row's columns are cut into groups of GROUP: the k nearest rows lie in the k
+The torch search finds candidates with ||x||^2 - 2 x.y + ||y||^2 in float32 and then recomputes their
+distances directly, so the returned distances are exact to float32 rounding. A full top-k over n
+columns is slow, so each row's columns are cut into groups of GROUP: the k nearest rows lie in the k
 groups with the smallest minima, and the exact top-k runs on those alone.
 """
 
@@ -25,51 +24,23 @@ GROUP = 32  # columns per group: a first pass keeps the k groups with the smalle
 def knn(X: np.ndarray, k: int, device: str = "cpu") -> tuple[np.ndarray, np.ndarray]:
     """Indices (n, k) int64 and distances (n, k) float32 of each row's k nearest rows of X (n, d).
 
-    Row i's own index comes first (distance 0), as in umap-learn; rows are sorted by distance, then
-    index, but which of several rows tied at the k-th distance is kept is not defined.
-    NumPy on the CPU, torch (`knn_torch`) on any other device.
+    Row i's own index comes first (distance 0), as in umap-learn, even among duplicate rows; the
+    others are sorted by distance, but which of several rows tied at the k-th distance is kept is
+    not defined. scikit-learn on the CPU, torch (`knn_torch`) on any other device.
     """
     if device != "cpu":
         return knn_torch(X, k, device)
+    from sklearn.neighbors import NearestNeighbors
+
     X = np.ascontiguousarray(X, dtype=np.float32)
     n = _check(X, k)
-    groups, kg, block = _layout(n, k)
-    sq = np.full(groups * GROUP, np.inf, dtype=np.float32)
-    sq[:n] = (X * X).sum(1)  # (n_padded,) squared norms, +inf for the padding
-    Xm2 = np.zeros((groups * GROUP, X.shape[1]), dtype=np.float32)
-    Xm2[:n] = -2.0 * X
     index = np.empty((n, k), dtype=np.int64)
-    offsets = np.arange(GROUP)[None, :, None] * groups
-    for start in range(0, n, block):
-        stop = min(start + block, n)
-        b = stop - start
-        d2 = X[start:stop] @ Xm2.T  # (b, n_padded)
-        d2 += sq  # minus ||x_i||^2, the same for the whole row
-        d2[np.arange(b), np.arange(start, stop)] = -np.inf  # the row itself always comes first
-        # Group j holds the columns j, j + groups, j + 2 groups...: its minimum is then a reduction
-        # over the middle axis, which NumPy vectorises (a short last axis it does not).
-        g = d2.reshape(b, GROUP, groups)
-        best = _smallest(g.min(axis=1), kg)[:, None, :]  # (b, 1, kg) groups
-        cand = np.take_along_axis(g, best, axis=2).reshape(b, -1)  # (b, GROUP * kg)
-        cols = (best + offsets).reshape(b, -1)
-        pick = _smallest(cand, k)
-        near = np.take_along_axis(cols, pick, axis=1)
-        order = np.lexsort((near, np.take_along_axis(cand, pick, axis=1)), axis=1)  # by distance, then index
-        index[start:stop] = np.take_along_axis(near, order, axis=1)
-    dist = np.empty((n, k), dtype=np.float32)
-    step = max(1, 2**22 // (k * X.shape[1]))
-    for start in range(0, n, step):
-        rows = X[start : start + step, None, :]  # (b, 1, d)
-        dist[start : start + step] = np.sqrt(((X[index[start : start + step]] - rows) ** 2).sum(-1))
-    order = np.argsort(dist, axis=1, kind="stable")  # rounding may have swapped close neighbours
-    return np.take_along_axis(index, order, axis=1), np.take_along_axis(dist, order, axis=1)
-
-
-def _smallest(a: np.ndarray, k: int) -> np.ndarray:
-    """Column positions (b, k) of each row's k smallest entries of a (b, m), in no order."""
-    if k >= a.shape[1]:
-        return np.broadcast_to(np.arange(a.shape[1]), a.shape).copy()
-    return np.argpartition(a, k - 1, axis=1)[:, :k]
+    dist = np.zeros((n, k), dtype=np.float32)
+    index[:, 0] = np.arange(n)
+    if k > 1:  # kneighbors() without a query leaves each row itself out
+        d, i = NearestNeighbors(n_neighbors=k - 1, algorithm="brute").fit(X).kneighbors()
+        index[:, 1:], dist[:, 1:] = i, d
+    return index, dist
 
 
 def _check(X: Any, k: int) -> int:

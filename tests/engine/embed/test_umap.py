@@ -15,7 +15,7 @@ def _data(n: int = 300, d: int = 8, seed: int = 0) -> np.ndarray:
     return np.random.default_rng(seed).normal(size=(n, d))
 
 
-SEARCHES = {"numpy": knn, "torch": knn_torch}  # knn_torch on the CPU here
+SEARCHES = {"cpu": knn, "torch": knn_torch}  # knn_torch on the CPU here
 
 
 @pytest.mark.parametrize("search", SEARCHES)

@@ -21,7 +21,8 @@ OURS = """
 import json, resource, sys, time
 from engine.data.tables import read_table, TableOptions
 from engine.data.clean import table_to_dataset
-from engine.embed.methods import embed, standardize, EmbedConfig
+from engine.embed.config import EmbedConfig
+from engine.embed.methods import embed, standardize
 from engine.embed.quality import quality
 from explorer.shared.figures import scatter_figure
 t = time.perf_counter()

@@ -28,7 +28,8 @@ X = np.load(sys.argv[1])
 method, scale, nn = sys.argv[2], sys.argv[3] == "1", int(sys.argv[4])
 first = []
 t = time.perf_counter()
-from engine.embed.methods import embed, EmbedConfig
+from engine.embed.config import EmbedConfig
+from engine.embed.methods import embed
 cfg = EmbedConfig(method=method, scale=scale, n_neighbors=nn)
 emb = embed(X, cfg, on_layout=lambda f, c, i: first or first.append(time.perf_counter() - t))
 seconds = time.perf_counter() - t

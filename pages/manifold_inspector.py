@@ -14,7 +14,8 @@ import time
 import streamlit as st
 
 from engine.data.datasets import Dataset
-from engine.embed.methods import METHODS, EmbedConfig, Embedding
+from engine.embed.config import EmbedConfig
+from engine.embed.methods import METHODS, Embedding
 from engine.embed.quality import Quality
 from explorer.inspector import compute, controls
 from explorer.inspector import figures as inspector_figures

@@ -9,12 +9,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from engine.embed.methods import EmbedConfig
+from engine.embed.config import EmbedConfig
 
 _LOCK = threading.Lock()
 

@@ -11,17 +11,11 @@ one thread took 0.79 of scikit-learn's time on 5,000 rows against about half wit
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from engine.device import resolve_device
-
-if TYPE_CHECKING:
-    from engine.embed.methods import EmbedConfig
-
-Layout = Callable[[float, np.ndarray], None]  # (fraction done, coords (n, n_components))
+from engine.embed.config import EmbedConfig, Layout
 
 
 def stream_layout(

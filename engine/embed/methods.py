@@ -6,24 +6,23 @@ Methods whose memory grows with the square of the rows embed a seeded sample bey
 UMAP is `engine.embed.umap` (PyTorch, no JIT compile, on the GPU when there is one) and t-SNE is
 openTSNE (`engine.embed.tsne`); both stream intermediate layouts to `on_layout`. umap-learn stays as the
 reference method "umap_learn". Libraries are imported inside the functions that use them, so
-importing this module stays cheap. Quality scores live in `engine.embed.quality`.
+importing this module stays cheap. `EmbedConfig` and the callback types are in
+`engine.embed.config`; quality scores live in `engine.embed.quality`.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import psutil
 
+from engine.embed.config import KERNELS, LLE_METHODS, EmbedConfig, Layout, Progress, RowsLayout
 from engine.embed.estimators import estimator as _estimator
 from engine.embed.estimators import global_rng_pinned as _global_rng_pinned
 
-Progress = Callable[[float, str], None]  # (fraction in [0, 1], message)
-Layout = Callable[[float, np.ndarray, np.ndarray], None]  # (fraction, coords (n_used, dims), index (n_used,))
 Fit = tuple[np.ndarray, np.ndarray | None, tuple[str, ...]]  # coords, variance ratio, notes
 
 
@@ -67,8 +66,6 @@ METHODS: dict[str, MethodSpec] = {
     ),
 }
 
-KERNELS: tuple[str, ...] = ("rbf", "poly", "sigmoid", "cosine")
-LLE_METHODS: tuple[str, ...] = ("standard", "modified", "hessian", "ltsa")
 GRAPH_METHODS = ("isomap", "lle", "spectral", "umap", "umap_learn")  # the methods that read n_neighbors
 MEMORY_SHARE = 0.25  # share of the free memory the dense matrices may take
 _MATRICES = {"kernel_pca": 3, "isomap": 4, "lle": 3, "spectral": 1, "mds": 6}  # dense n x n held
@@ -85,23 +82,6 @@ _ADVICE = {
     "umap": "Try a larger n_neighbors.",
     "umap_learn": "Try a larger n_neighbors.",
 }
-
-
-@dataclass(frozen=True)
-class EmbedConfig:
-    """Which embedding to compute. Frozen, so it is a cache key and URL state at once."""
-
-    method: str = "pca"  # a key of METHODS
-    n_components: int = 2  # 2 or 3
-    scale: bool = True  # standardise features before embedding
-    n_neighbors: int = 15  # isomap, lle, spectral, umap
-    perplexity: float = 30.0  # tsne; must be below the number of rows
-    min_dist: float = 0.1  # umap; in [0, 1]
-    kernel: str = "rbf"  # kernel_pca: one of KERNELS
-    gamma: float = 0.0  # kernel_pca; 0 means 1 / n_features
-    lle_method: str = "standard"  # lle: one of LLE_METHODS
-    seed: int = 0
-    device: str = "auto"  # umap, tsne: "auto" (a GPU when present), "cpu", "cuda" or "mps"
 
 
 @dataclass(frozen=True)
@@ -154,7 +134,7 @@ def standardize(X: np.ndarray) -> np.ndarray:
 
 
 def embed(
-    X: np.ndarray, cfg: EmbedConfig, on_progress: Progress | None = None, on_layout: Layout | None = None
+    X: np.ndarray, cfg: EmbedConfig, on_progress: Progress | None = None, on_layout: RowsLayout | None = None
 ) -> Embedding:
     """Embed the rows of `X` in `cfg.n_components` dimensions with `cfg.method`.
 
@@ -284,7 +264,7 @@ def _graph_notes(X: np.ndarray, cfg: EmbedConfig) -> tuple[str, ...]:
     )
 
 
-def _fit(X: np.ndarray, cfg: EmbedConfig, on_layout: Callable | None = None) -> Fit:
+def _fit(X: np.ndarray, cfg: EmbedConfig, on_layout: Layout | None = None) -> Fit:
     """Run the method, turning the library's data-dependent failures into ValueErrors."""
     label, advice = METHODS[cfg.method].label, _ADVICE[cfg.method]
     try:
@@ -302,7 +282,7 @@ def _fit(X: np.ndarray, cfg: EmbedConfig, on_layout: Callable | None = None) -> 
     return coords, ratio, notes
 
 
-def _run(X: np.ndarray, cfg: EmbedConfig, on_layout: Callable | None = None) -> Fit:
+def _run(X: np.ndarray, cfg: EmbedConfig, on_layout: Layout | None = None) -> Fit:
     """Fit the configured estimator; the few method-specific steps live here."""
     if cfg.method in STREAMING:
         from engine.embed.live import stream_layout

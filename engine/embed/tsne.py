@@ -15,14 +15,13 @@ imported inside the function.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
+from engine.embed.config import Layout
 from engine.embed.neighbors import knn
 
-Layout = Callable[[float, np.ndarray], None]  # (fraction done, coords (n, n_components))
 EARLY_ITER = 125  # iterations with early exaggeration (openTSNE and scikit-learn: 250)
 EXAGGERATION = 12.0
 

@@ -20,7 +20,6 @@ optimises. scipy is imported inside the functions.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -28,9 +27,9 @@ from typing import Any
 import numpy as np
 
 from engine.backend import Backend, make_backend
+from engine.embed.config import Layout
 from engine.embed.neighbors import knn
 
-Layout = Callable[[float, np.ndarray], None]  # (fraction done, coords (n, n_components))
 NEGATIVE_RATE = 5  # negative samples per positive sample
 CLIP = 4.0  # largest step of one coordinate in one update
 

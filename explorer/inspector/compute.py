@@ -5,13 +5,18 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from engine.embed.methods import EmbedConfig, Embedding
+from engine.embed.config import EmbedConfig, Progress, RowsLayout
+from engine.embed.methods import Embedding
 from engine.embed.quality import Quality
-from explorer.shared.cache import MAX_ENTRIES, Layout, Progress, stored
+from explorer.shared.cache import MAX_ENTRIES, stored
 
 
 def embedding(
-    data_key: str, X: np.ndarray, cfg: EmbedConfig, progress: Progress = None, layout: Layout = None
+    data_key: str,
+    X: np.ndarray,
+    cfg: EmbedConfig,
+    progress: Progress | None = None,
+    layout: RowsLayout | None = None,
 ) -> Embedding:
     """One embedding of the dataset named `data_key`; while it computes, progress goes to `progress`
     and UMAP's and t-SNE's intermediate layouts to `layout(fraction, coords, index)`. A stored

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from engine.embed.methods import KERNELS, METHODS, EmbedConfig
+from engine.embed.config import KERNELS, EmbedConfig
+from engine.embed.methods import METHODS
 from explorer.shared.url_state import Param
 
 

@@ -24,8 +24,6 @@ if TYPE_CHECKING:
 
 MAX_ENTRIES = 32
 # scikit-learn's bundled datasets (about 1 s to import), the scipy parts of UMAP and the scores
-Progress = Callable[[float, str], None] | None
-Layout = Callable[[float, np.ndarray, np.ndarray], None] | None  # (fraction, coords, rows)
 
 
 def digest(data: bytes) -> str:

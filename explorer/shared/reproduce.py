@@ -182,7 +182,8 @@ def inspector_script(source: Source, cfgs: Sequence[Any]) -> str:
     """Manifold inspector: every embedding of `cfgs` (EmbedConfig), its quality and its scatter."""
     imports, body, name = _load(source)
     imports += [
-        "from engine.embed.methods import METHODS, EmbedConfig, embed, standardize",
+        "from engine.embed.config import EmbedConfig",
+        "from engine.embed.methods import METHODS, embed, standardize",
         "from engine.embed.quality import quality",
         "from explorer.shared.figures import scatter_figure",
     ]

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from engine.data.datasets import DatasetConfig, make_dataset
-from engine.embed.methods import EmbedConfig, embed
+from engine.embed.config import EmbedConfig
+from engine.embed.methods import embed
 from engine.nets.mlp import TrainConfig, train
 
 

@@ -13,7 +13,8 @@ from scipy.stats import spearmanr
 
 import engine.embed.methods as emb
 from engine.data.datasets import DatasetConfig, load_bundled, make_dataset
-from engine.embed.methods import METHODS, EmbedConfig, embed, row_limit, standardize
+from engine.embed.config import EmbedConfig
+from engine.embed.methods import METHODS, embed, row_limit, standardize
 from engine.embed.quality import quality
 
 ROOT = Path(__file__).resolve().parents[3]

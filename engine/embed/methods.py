@@ -5,9 +5,10 @@ UMAP and returns an `Embedding`: coordinates, the rows used, and notes on what w
 Methods whose memory grows with the square of the rows embed a seeded sample beyond `row_limit`.
 UMAP is `engine.embed.umap` (PyTorch, no JIT compile, on the GPU when there is one) and t-SNE is
 openTSNE (`engine.embed.tsne`); both stream intermediate layouts to `on_layout`. umap-learn stays as the
-reference method "umap_learn". Libraries are imported inside the functions that use them, so
-importing this module stays cheap. `EmbedConfig` and the callback types are in
-`engine.embed.config`; quality scores live in `engine.embed.quality`.
+reference method "umap_learn". Each method is one `MethodSpec` entry of `METHODS`: its label,
+parameters, row caps, advice and its fit (`engine.embed.fits`, which imports each library inside
+the function that uses it, so importing this module stays cheap). `EmbedConfig` and the callback
+types are in `engine.embed.config`; quality scores live in `engine.embed.quality`.
 """
 
 from __future__ import annotations
@@ -19,69 +20,117 @@ from dataclasses import dataclass
 import numpy as np
 import psutil
 
+from engine.embed import fits
 from engine.embed.config import KERNELS, LLE_METHODS, EmbedConfig, Layout, Progress, RowsLayout
-from engine.embed.estimators import estimator as _estimator
-from engine.embed.estimators import global_rng_pinned as _global_rng_pinned
-
-Fit = tuple[np.ndarray, np.ndarray | None, tuple[str, ...]]  # coords, variance ratio, notes
+from engine.embed.fits import Fit, FitFn
 
 
 @dataclass(frozen=True)
 class MethodSpec:
+    """Everything the engine knows about one embedding method."""
+
     label: str  # human name, e.g. "t-SNE"
     params: tuple[str, ...]  # EmbedConfig fields the method reads besides n_components/scale/seed
     max_rows: int | None  # rows beyond which running time gets impractical; None = scales
     about: str  # one sentence for the UI
+    advice: str  # one sentence on what to change when it fails
+    fit: FitFn  # (X (n, d), cfg, on_layout) -> coords (n, n_components), variance ratio, notes
+    matrices: int = 0  # dense n x n float64 matrices it holds at once; 0 = none
+    streams: bool = False  # optimises a layout and streams it to on_layout while it does
+    warns_pieces: bool = False  # notes when its neighbour graph falls into pieces it cannot place
+
+    @property
+    def uses_neighbors(self) -> bool:
+        """Whether it builds a k-nearest-neighbour graph (reads n_neighbors)."""
+        return "n_neighbors" in self.params
 
 
 METHODS: dict[str, MethodSpec] = {
-    "pca": MethodSpec("PCA", (), None, "Projects onto the directions of largest variance."),
+    "pca": MethodSpec(
+        "PCA",
+        (),
+        None,
+        "Projects onto the directions of largest variance.",
+        advice="Try turning feature scaling on or off.",
+        fit=fits.fit_pca,
+    ),
     "kernel_pca": MethodSpec(
-        "Kernel PCA", ("kernel", "gamma"), 5_000, "PCA in the feature space of a non-linear kernel."
+        "Kernel PCA",
+        ("kernel", "gamma"),
+        5_000,
+        "PCA in the feature space of a non-linear kernel.",
+        advice="Try another kernel or a smaller gamma.",
+        fit=fits.fit_kernel_pca,
+        matrices=3,
     ),
     "isomap": MethodSpec(
-        "Isomap", ("n_neighbors",), 5_000, "Keeps distances measured along the neighbour graph."
+        "Isomap",
+        ("n_neighbors",),
+        5_000,
+        "Keeps distances measured along the neighbour graph.",
+        advice="Try a larger n_neighbors.",
+        fit=fits.fit_isomap,
+        matrices=4,
+        warns_pieces=True,
     ),
     "lle": MethodSpec(
-        "LLE", ("n_neighbors", "lle_method"), 5_000, "Keeps how neighbours rebuild each point."
+        "LLE",
+        ("n_neighbors", "lle_method"),
+        5_000,
+        "Keeps how neighbours rebuild each point.",
+        advice="Try a larger n_neighbors or the 'standard' LLE method.",
+        fit=fits.fit_lle,
+        matrices=3,
+        warns_pieces=True,
     ),
     "spectral": MethodSpec(
-        "Spectral embedding", ("n_neighbors",), 10_000, "Keeps strongly linked points close."
+        "Spectral embedding",
+        ("n_neighbors",),
+        10_000,
+        "Keeps strongly linked points close.",
+        advice="Try a larger n_neighbors.",
+        fit=fits.fit_spectral,
+        matrices=1,
+        warns_pieces=True,
     ),
-    "mds": MethodSpec("MDS", (), 2_000, "Keeps all pairwise distances as well as it can."),
+    "mds": MethodSpec(
+        "MDS",
+        (),
+        2_000,
+        "Keeps all pairwise distances as well as it can.",
+        advice="Try turning feature scaling on, or fewer rows.",
+        fit=fits.fit_mds,
+        matrices=6,
+    ),
     "tsne": MethodSpec(
         "t-SNE",
         ("perplexity",),
         20_000,
         "Keeps close neighbours close; gaps between clusters mislead.",
+        advice="Try another perplexity.",
+        fit=fits.fit_streamed,
+        streams=True,
     ),
     "umap": MethodSpec(
-        "UMAP", ("n_neighbors", "min_dist"), 100_000, "Lays out a fuzzy neighbour graph, local first."
+        "UMAP",
+        ("n_neighbors", "min_dist"),
+        100_000,
+        "Lays out a fuzzy neighbour graph, local first.",
+        advice="Try a larger n_neighbors.",
+        fit=fits.fit_streamed,
+        streams=True,
     ),
     "umap_learn": MethodSpec(
         "UMAP (umap-learn)",
         ("n_neighbors", "min_dist"),
         100_000,
         "The reference UMAP; compiles its code on first use, which takes half a minute.",
+        advice="Try a larger n_neighbors.",
+        fit=fits.fit_umap_learn,
     ),
 }
 
-GRAPH_METHODS = ("isomap", "lle", "spectral", "umap", "umap_learn")  # the methods that read n_neighbors
 MEMORY_SHARE = 0.25  # share of the free memory the dense matrices may take
-_MATRICES = {"kernel_pca": 3, "isomap": 4, "lle": 3, "spectral": 1, "mds": 6}  # dense n x n held
-STREAMING = ("umap", "tsne")  # methods that optimise a layout and stream it (engine.embed.live)
-_DENSE_ROWS = 2_500  # LLE falls back to the dense eigen-solver up to this many rows
-_ADVICE = {
-    "pca": "Try turning feature scaling on or off.",
-    "kernel_pca": "Try another kernel or a smaller gamma.",
-    "isomap": "Try a larger n_neighbors.",
-    "lle": "Try a larger n_neighbors or the 'standard' LLE method.",
-    "spectral": "Try a larger n_neighbors.",
-    "mds": "Try turning feature scaling on, or fewer rows.",
-    "tsne": "Try another perplexity.",
-    "umap": "Try a larger n_neighbors.",
-    "umap_learn": "Try a larger n_neighbors.",
-}
 
 
 @dataclass(frozen=True)
@@ -97,9 +146,9 @@ class Embedding:
 def row_limit(method: str) -> int | None:
     """Most rows `method` embeds before `embed` samples; None when there is no cap.
 
-    The quadratic methods (kernel PCA, Isomap, LLE, spectral, MDS) hold up to `_MATRICES[method]`
-    dense n x n float64 matrices at once; these must fit in `MEMORY_SHARE` of the memory free now,
-    n_memory = floor(sqrt(MEMORY_SHARE * available_bytes / (8 * matrices))). The limit is
+    The quadratic methods (kernel PCA, Isomap, LLE, spectral, MDS) hold up to
+    `METHODS[method].matrices` dense n x n float64 matrices at once; these must fit in
+    `MEMORY_SHARE` of the memory free now, n_memory = floor(sqrt(MEMORY_SHARE * available_bytes / (8 * matrices))). The limit is
     min(n_memory, METHODS[method].max_rows), the second being where running time passes about a
     minute. t-SNE and UMAP need no n x n matrix but still take minutes on very large tables;
     PCA has no cap.
@@ -117,10 +166,11 @@ def _spec(method: str) -> MethodSpec:
 
 
 def _memory_rows(method: str) -> int | None:
-    if method not in _MATRICES:
+    matrices = METHODS[method].matrices
+    if not matrices:
         return None
     free = psutil.virtual_memory().available * MEMORY_SHARE
-    return math.isqrt(int(free / (8 * _MATRICES[method])))
+    return math.isqrt(int(free / (8 * matrices)))
 
 
 def standardize(X: np.ndarray) -> np.ndarray:
@@ -153,9 +203,9 @@ def embed(
     index, notes = _choose_rows(X.shape[0], cfg)  # (n_used,)
     Xs = (standardize(X) if cfg.scale else X)[index]  # (n_used, n_features)
     _check_data(Xs, cfg)
-    if cfg.method in ("isomap", "lle", "spectral"):
+    if spec.warns_pieces:
         notes += _graph_notes(Xs, cfg)
-    verb = "optimising layout" if cfg.method in STREAMING else "computing"
+    verb = "optimising layout" if spec.streams else "computing"
     report(0.1, f"{spec.label}: {verb} for {Xs.shape[0]:,} rows")
     layout = None
     if on_layout is not None:
@@ -176,17 +226,17 @@ def _check_config(cfg: EmbedConfig) -> MethodSpec:
         raise ValueError(f"An embedding has 2 or 3 dimensions; got {cfg.n_components}.")
     if not 0 <= cfg.seed < 2**32:
         raise ValueError(f"The seed must be a whole number from 0 to 2**32 - 1; got {cfg.seed}.")
-    if cfg.method in GRAPH_METHODS and cfg.n_neighbors < 2:
+    if spec.uses_neighbors and cfg.n_neighbors < 2:
         raise ValueError(f"n_neighbors must be at least 2; got {cfg.n_neighbors}.")
-    if cfg.method == "tsne" and not cfg.perplexity > 0:
+    if "perplexity" in spec.params and not cfg.perplexity > 0:
         raise ValueError(f"t-SNE perplexity must be positive; got {cfg.perplexity}. Try 30.")
-    if cfg.method in ("umap", "umap_learn") and not 0 <= cfg.min_dist <= 1:
+    if "min_dist" in spec.params and not 0 <= cfg.min_dist <= 1:
         raise ValueError(f"UMAP min_dist must be between 0 and 1; got {cfg.min_dist}.")
-    if cfg.method == "kernel_pca" and cfg.kernel not in KERNELS:
+    if "kernel" in spec.params and cfg.kernel not in KERNELS:
         raise ValueError(f"Unknown kernel {cfg.kernel!r}: choose one of {', '.join(KERNELS)}.")
-    if cfg.method == "kernel_pca" and not cfg.gamma >= 0:
+    if "gamma" in spec.params and not cfg.gamma >= 0:
         raise ValueError(f"gamma must be 0 (automatic) or positive; got {cfg.gamma}.")
-    if cfg.method == "lle" and cfg.lle_method not in LLE_METHODS:
+    if "lle_method" in spec.params and cfg.lle_method not in LLE_METHODS:
         known = ", ".join(LLE_METHODS)
         raise ValueError(f"Unknown LLE method {cfg.lle_method!r}: choose one of {known}.")
     return spec
@@ -222,14 +272,15 @@ def _choose_rows(n: int, cfg: EmbedConfig) -> tuple[np.ndarray, tuple[str, ...]]
 
 def _check_data(X: np.ndarray, cfg: EmbedConfig) -> None:
     n, d = X.shape
-    label, k, dims = METHODS[cfg.method].label, cfg.n_neighbors, cfg.n_components
+    spec, k, dims = METHODS[cfg.method], cfg.n_neighbors, cfg.n_components
+    label = spec.label
     if n < dims + 2:
         raise ValueError(f"{label} needs at least {dims + 2} rows for {dims}-D; this table has {n}.")
     if not np.ptp(X, axis=0).any():
         raise ValueError("All rows are identical, so there is no shape to embed.")
-    if cfg.method in GRAPH_METHODS and k >= n:
+    if spec.uses_neighbors and k >= n:
         raise ValueError(f"n_neighbors must be smaller than the {n} rows; pick at most {n - 1}.")
-    if cfg.method == "tsne" and cfg.perplexity >= n:
+    if "perplexity" in spec.params and cfg.perplexity >= n:
         suggestion = max(1, min(30, (n - 1) // 3))
         raise ValueError(
             f"t-SNE perplexity must be smaller than the number of rows ({n}); "
@@ -265,10 +316,11 @@ def _graph_notes(X: np.ndarray, cfg: EmbedConfig) -> tuple[str, ...]:
 
 
 def _fit(X: np.ndarray, cfg: EmbedConfig, on_layout: Layout | None = None) -> Fit:
-    """Run the method, turning the library's data-dependent failures into ValueErrors."""
-    label, advice = METHODS[cfg.method].label, _ADVICE[cfg.method]
+    """Run the method's fit, turning the library's data-dependent failures into ValueErrors."""
+    spec = METHODS[cfg.method]
+    label, advice = spec.label, spec.advice
     try:
-        coords, ratio, notes = _run(X, cfg, on_layout)
+        coords, ratio, notes = spec.fit(X, cfg, on_layout)
     except MemoryError as err:
         raise ValueError(
             f"{label} ran out of memory on {X.shape[0]:,} rows; try PCA, t-SNE or UMAP."
@@ -280,35 +332,3 @@ def _fit(X: np.ndarray, cfg: EmbedConfig, on_layout: Layout | None = None) -> Fi
     if not np.isfinite(coords).all():
         raise ValueError(f"{label} produced non-finite coordinates. {advice}")
     return coords, ratio, notes
-
-
-def _run(X: np.ndarray, cfg: EmbedConfig, on_layout: Layout | None = None) -> Fit:
-    """Fit the configured estimator; the few method-specific steps live here."""
-    if cfg.method in STREAMING:
-        from engine.embed.live import stream_layout
-
-        coords, notes = stream_layout(X, cfg, on_layout)
-        return coords, None, notes
-    model = _estimator(X.shape[1], cfg)
-    if cfg.method == "isomap":
-        with _global_rng_pinned(cfg.seed):
-            return model.fit_transform(X), None, ()
-    if cfg.method == "lle":
-        try:
-            return model.fit_transform(X), None, ()
-        except (ValueError, RuntimeError):
-            if not 200 < X.shape[0] <= _DENSE_ROWS:  # sklearn uses ARPACK above 200 rows
-                raise
-            note = "LLE's sparse eigen-solver (ARPACK) failed, so the slower dense solver was used."
-            return model.set_params(eigen_solver="dense").fit_transform(X), None, (note,)
-    if cfg.method == "umap_learn":
-        import numba
-
-        threads = numba.get_num_threads()  # UMAP sets numba's thread count when seeded
-        try:
-            return model.fit_transform(X), None, ()
-        finally:
-            numba.set_num_threads(threads)
-    coords = model.fit_transform(X)
-    ratio = getattr(model, "explained_variance_ratio_", None)  # PCA only
-    return coords, None if ratio is None else np.asarray(ratio, dtype=np.float64), ()

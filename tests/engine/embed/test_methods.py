@@ -13,6 +13,7 @@ from scipy.stats import spearmanr
 
 import engine.embed.methods as emb
 from engine.data.datasets import DatasetConfig, load_bundled, make_dataset
+from engine.embed import fits
 from engine.embed.config import EmbedConfig
 from engine.embed.methods import METHODS, embed, row_limit, standardize
 from engine.embed.quality import quality
@@ -39,6 +40,33 @@ def test_import_stays_cheap():
     assert "numpy" in imported
     assert not heavy
     assert not {m for m in imported if m.startswith("sklearn")}
+
+
+def test_every_method_entry_is_complete():
+    fields = set(EmbedConfig.__dataclass_fields__) - {"method", "n_components", "scale", "seed", "device"}
+    for method, spec in METHODS.items():
+        assert spec.label and spec.about.endswith(".") and spec.advice.endswith("."), method
+        assert callable(spec.fit) and spec.fit.__module__ == "engine.embed.fits", method
+        assert set(spec.params) <= fields, method
+        assert spec.max_rows is None or spec.max_rows > 0, method
+        assert isinstance(spec.matrices, int) and spec.matrices >= 0, method
+        assert spec.uses_neighbors == ("n_neighbors" in spec.params), method
+        assert not spec.warns_pieces or spec.uses_neighbors, method  # pieces of the neighbour graph
+        assert spec.streams == (spec.fit is fits.fit_streamed), method
+    assert {m for m, s in METHODS.items() if s.streams} == {"umap", "tsne"}
+    graph = {m for m, s in METHODS.items() if s.uses_neighbors}
+    assert graph == {"isomap", "lle", "spectral", "umap", "umap_learn"}
+    assert {m for m, s in METHODS.items() if s.warns_pieces} == {"isomap", "lle", "spectral"}
+    assert {m: s.matrices for m, s in METHODS.items() if s.matrices} == {
+        "kernel_pca": 3, "isomap": 4, "lle": 3, "spectral": 1, "mds": 6
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("method", ["pca", "kernel_pca", "isomap", "mds"])
+def test_methods_that_do_not_stream_never_call_on_layout(iris, method):
+    layouts, messages = [], []
+    embed(iris.X, EmbedConfig(method=method), lambda f, m: messages.append(m), lambda *a: layouts.append(a))
+    assert layouts == [] and any(": computing for 150 rows" in m for m in messages)
 
 
 @pytest.mark.parametrize("dims", [2, 3])
@@ -234,7 +262,7 @@ def test_library_failures_become_value_errors_naming_the_method(monkeypatch, err
         def fit_transform(self, X):
             raise error
 
-    monkeypatch.setattr(emb, "_estimator", lambda n_features, cfg: Failing())
+    monkeypatch.setattr("sklearn.manifold.SpectralEmbedding", lambda *args, **kwargs: Failing())
     with pytest.raises(ValueError, match=r"Spectral embedding failed .* larger n_neighbors"):
         embed(SMALL, EmbedConfig(method="spectral", n_neighbors=5))
 
@@ -244,7 +272,7 @@ def test_non_finite_coordinates_are_refused(monkeypatch):
         def fit_transform(self, X):
             return np.full((X.shape[0], 2), np.nan)
 
-    monkeypatch.setattr(emb, "_estimator", lambda n_features, cfg: Exploding())
+    monkeypatch.setattr("sklearn.manifold.MDS", lambda *args, **kwargs: Exploding())
     with pytest.raises(ValueError, match="MDS produced non-finite coordinates"):
         embed(SMALL, EmbedConfig(method="mds"))
 

@@ -366,7 +366,8 @@ def test_unlabelled_dataset_has_no_y_and_says_so():
      "a,b,c\n1.5,2.5,0\n2.5,0.5,\n3.5,1.5,1\n4.5,1.5,1\n"],
 )
 def test_small_numeric_tables_embed_in_2d_with_the_suggested_label(text):
-    from engine.embed.methods import EmbedConfig, embed
+    from engine.embed.config import EmbedConfig
+    from engine.embed.methods import embed
 
     table = read_table(text.encode())
     data = table_to_dataset(table, TableOptions(label=suggest_label(table.frame)))

@@ -2,13 +2,10 @@
 cap and encoding, with every change stated in a note a user can read.
 
 `table_to_dataset` acts on `engine.data.columns.column_roles`; reading the CSV itself is
-`engine.data.tables`.
+`engine.data.tables`; the option and table types are in `engine.data.options`.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -16,9 +13,7 @@ from pandas.api.types import is_bool_dtype, is_numeric_dtype
 
 from engine.data.columns import column_roles, listing, plural
 from engine.data.datasets import Dataset
-
-if TYPE_CHECKING:
-    from engine.data.tables import Table
+from engine.data.options import MISSING, Table, TableOptions
 
 _DROPPED = {  # role -> (one, many, reason); reason formatted with max_categories
     "id": ("ID-like column", "ID-like columns", "every value distinct"),
@@ -33,19 +28,6 @@ _DROPPED = {  # role -> (one, many, reason); reason formatted with max_categorie
         "beyond 1e150, too large to square; rescale it",
     ),
 }
-
-
-@dataclass(frozen=True)
-class TableOptions:
-    """How to turn a table into a dataset. Frozen, so it is a cache key and URL state at once."""
-
-    label: str | None = None  # class column, or None for unlabelled
-    features: tuple[str, ...] | None = None  # None: every usable column except the label
-    missing: str = "impute"  # "impute" (median / most frequent) or "drop" (drop rows)
-    max_rows: int = 100_000  # above this, a seeded random sample of rows is kept
-    seed: int = 0
-    max_categories: int = 10  # one-hot encode text columns with at most this many values
-    max_classes: int = 50  # a label column with more distinct values is refused
 
 
 def table_to_dataset(table: Table, opts: TableOptions) -> Dataset:
@@ -106,7 +88,7 @@ def _check_options(frame: pd.DataFrame, opts: TableOptions) -> None:
         )
     if opts.features is not None and not [f for f in opts.features if f != opts.label]:
         raise ValueError("No feature columns are chosen; pick at least one column besides the label.")
-    if opts.missing not in ("impute", "drop"):
+    if opts.missing not in MISSING:
         raise ValueError(f"Missing values can be 'impute' or 'drop'; got {opts.missing!r}.")
     if opts.max_rows < 2 or opts.max_categories < 1 or opts.max_classes < 1:
         raise ValueError("The row cap must be at least 2, and the category and class caps at least 1.")

@@ -3,9 +3,9 @@
 `read_table` checks size and that the bytes are text, picks the encoding (UTF-8 with or without
 BOM, UTF-16, then Windows-1252 / Latin-1), sniffs the delimiter and decimal mark on a sample,
 parses with pandas' C engine, names and de-duplicates columns, and reads numbers written with
-spaces, thousands separators or missing-value markers (`engine.data.columns`). Turning a `Table` into a
-`Dataset` is `engine.data.clean`; the public names of both are re-exported here, so callers import
-one module.
+spaces, thousands separators or missing-value markers (`engine.data.columns`). Turning a `Table`
+into a `Dataset` is `engine.data.clean`; both types are defined in `engine.data.options`. The public
+names of all three are re-exported here, so callers import one module.
 """
 
 from __future__ import annotations
@@ -14,15 +14,15 @@ import csv
 import io
 import re
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from engine.data.clean import TableOptions, table_to_dataset
+from engine.data.clean import table_to_dataset
 from engine.data.columns import MISSING_MARKERS, coerce_columns, column_roles, plural, suggest_label
 from engine.data.datasets import list_samples
 from engine.data.decode import ENCODINGS, decode, not_text
+from engine.data.options import Table, TableOptions
 
 __all__ = [
     "MAX_UPLOAD_BYTES",
@@ -46,17 +46,6 @@ _COMMA_DECIMAL = re.compile(r"[-+]?\d*,\d+(?:[eE][-+]?\d+)?")
 _DOT_DECIMAL = re.compile(r"[-+]?\d*\.\d+(?:[eE][-+]?\d+)?")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 _COMMENTS = re.compile(rb"(?:[ \t]*#[^\r\n]*(?:\r\n|\r|\n))+")  # lines starting with # at the top
-
-
-@dataclass(frozen=True)
-class Table:
-    """A CSV file as read: every column under a unique, non-empty name, and what reading changed."""
-
-    frame: pd.DataFrame  # (n_rows, n_columns) numeric, boolean or text columns
-    name: str  # file stem, for titles
-    notes: tuple[str, ...]  # full sentences: encoding, delimiter, renamed columns, skipped rows...
-    delimiter: str  # one of , ; \t |
-    encoding: str  # the codec the bytes were decoded with, e.g. "utf-8", "cp1252"
 
 
 def read_table(data: bytes, filename: str = "upload.csv") -> Table:

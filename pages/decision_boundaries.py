@@ -118,8 +118,7 @@ st.dataframe(shown, hide_index=True, key=f"{P}_metrics", column_config={
 })  # fmt: skip
 st.download_button("Metrics (CSV)", lambda: export.csv_bytes(table), f"{data.name}_metrics.csv", "text/csv",
                    key=f"{P}_metrics_csv", on_click="ignore")  # fmt: skip
-source = reproduce.source_from_key(data_key, data.name)
-st.download_button("Python script", lambda: reproduce.boundaries_script(source, setup, cfgs),
+st.download_button("Python script", lambda: reproduce.boundaries_script(data_key, setup, cfgs),
                    f"{data.name}_boundaries.py", "text/x-python", key=f"{P}_script", on_click="ignore",
                    help=reproduce.HELP)  # fmt: skip
 for start in range(0, len(results), COLUMNS):

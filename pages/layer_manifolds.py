@@ -13,6 +13,7 @@ import numpy as np
 import streamlit as st
 
 from engine.data.datasets import Dataset
+from engine.data.source import DataSource
 from engine.nets.mlp import Snapshot, TrainConfig, TrainResult
 from explorer.layers import compute, controls
 from explorer.layers import figures as nf
@@ -24,7 +25,7 @@ FRAME_SECONDS = 0.25  # at most four live frames a second, so the browser keeps 
 TABLE = widgets.data_params("moons", 500) + controls.params()
 
 
-def live_training(data: Dataset, key: str, cfg: TrainConfig) -> TrainResult | None:
+def live_training(data: Dataset, key: DataSource, cfg: TrainConfig) -> TrainResult | None:
     """Train with frames drawn as snapshots arrive; snapshots are kept if the user presses Stop."""
     status, chart = st.empty(), st.empty()
     kept = st.session_state[f"{P}_partial"] = {"cfg": cfg, "snapshots": []}
@@ -183,6 +184,5 @@ if result is None:
     )
     st.stop()
 show_result(data, result, compute.training_key(key, cfg))
-source = reproduce.source_from_key(key, data.name)
-st.download_button("Python script", lambda: reproduce.layers_script(source, cfg), f"{data.name}_layers.py",
+st.download_button("Python script", lambda: reproduce.layers_script(key, cfg), f"{data.name}_layers.py",
                    "text/x-python", key=f"{P}_script", on_click="ignore", help=reproduce.HELP)  # fmt: skip

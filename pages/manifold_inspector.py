@@ -14,6 +14,7 @@ import time
 import streamlit as st
 
 from engine.data.datasets import Dataset
+from engine.data.source import DataSource
 from engine.embed.config import EmbedConfig
 from engine.embed.methods import METHODS, Embedding
 from engine.embed.quality import Quality
@@ -28,7 +29,7 @@ LIVE_ROWS = 5_000  # tables this large show their optimising layouts at once
 LIVE_AFTER_S = 1.5  # smaller tables show live layouts only after this many seconds
 
 
-def compute_tile(data: Dataset, key: str, cfg: EmbedConfig, selected: list[int]) -> Quality | None:
+def compute_tile(data: Dataset, key: DataSource, cfg: EmbedConfig, selected: list[int]) -> Quality | None:
     """One embedding in its tile: a progress bar and, for UMAP and t-SNE, the layout drawn as it
     optimises; then the final picture at once, and its scores under it as soon as they are computed.
     Returns the scores, or None where the embedding or its scores failed (the tile says why)."""
@@ -133,8 +134,7 @@ columns, scored = st.columns(min(len(cfgs), 2)), []
 for i, cfg in enumerate(cfgs):
     with columns[i % len(columns)]:
         scored.append((cfg, compute_tile(data, key, cfg, selected)))
-source = reproduce.source_from_key(key, data.name)
-st.download_button("Python script", lambda: reproduce.inspector_script(source, cfgs),
+st.download_button("Python script", lambda: reproduce.inspector_script(key, cfgs),
                    f"{data.name}_inspector.py", "text/x-python", key=f"{P}_script", on_click="ignore",
                    help=reproduce.HELP)  # fmt: skip
 

@@ -33,7 +33,7 @@ def start_clicked() -> None:
 
 
 def race_view(setup: ow.Setup, surface, cfg) -> None:
-    skey = f"{setup.data_key}:{setup.surface!r}"
+    skey = (setup.data_key, setup.surface)
     with st.spinner("Tuning the learning rates…" if cfg.equal_footing else "Racing…"):
         result = compute.race(skey, surface, cfg)
     if result.tuning is not None:
@@ -90,14 +90,13 @@ def race_view(setup: ow.Setup, surface, cfg) -> None:
         with st.spinner("Racing 41 x 41 settings…"):
             cmap = compute.convergence_map(skey, surface, mcfg)
         downloads.chart(rf.map_figure(cmap, ow.OPTIMIZERS[opt]), f"{name}_map", f"{P}_mapfig")
-    source = None if setup.data is None else reproduce.source_from_key(setup.data_key, setup.data.name)
     st.download_button("Python script",
-                       lambda: reproduce.race_script(source, setup.surface, cfg, mcfg if opt else None),
+                       lambda: reproduce.race_script(setup.data_key, setup.surface, cfg, mcfg if opt else None),
                        f"{name}.py", "text/x-python", key=f"{P}_script", on_click="ignore",
                        help=reproduce.HELP)  # fmt: skip
 
 
-def clouds_view(skey: str, surface, result, cfg) -> None:
+def clouds_view(skey: tuple, surface, result, cfg) -> None:
     sizes = sorted({int(b) for b in result.batch_sizes if b < surface.n_samples})[:3] or [1, 32]
     point = tuple(float(v) for v in (cfg.start or surface.start))
     clouds = [
@@ -153,9 +152,8 @@ def landscape_view(setup: ow.Setup) -> None:
     )
     downloads.chart(fig, f"{name}_loss", f"{P}_landloss")
     st.caption(f"Slice of {land.config.size}² points computed in {land.seconds:.2f} s on {land.device}.")
-    source = reproduce.source_from_key(setup.data_key, setup.data.name)
     st.download_button("Python script",
-                       lambda: reproduce.landscape_script(source, setup.train, setup.landscape),
+                       lambda: reproduce.landscape_script(setup.data_key, setup.train, setup.landscape),
                        f"{name}.py", "text/x-python", key=f"{P}_script", on_click="ignore",
                        help=reproduce.HELP)  # fmt: skip
 

@@ -175,7 +175,12 @@ BUNDLED: dict[str, str] = {  # name -> label; scikit-learn ships these with the 
     "digits": "Digits 8x8 (1,797 x 64)",
 }
 
-LIMITS = {"n_samples": (10, 20_000), "noise": (0.0, 1.0)}
+_CLASSES = [spec.classes for spec in GENERATORS.values()]
+LIMITS = {  # the bounds of DatasetConfig's fields; n_classes: the widest range of any generator
+    "n_samples": (10, 20_000),
+    "noise": (0.0, 1.0),
+    "n_classes": (min(lo for lo, _ in _CLASSES), max(hi for _, hi in _CLASSES)),
+}
 
 
 def make_dataset(cfg: DatasetConfig) -> Dataset:

@@ -11,12 +11,13 @@ import numpy as np
 import streamlit as st
 
 from engine.data.datasets import Dataset
+from engine.data.source import DataSource
 from explorer.shared.cache import MAX_ENTRIES, ResultStore
 from explorer.shared.jobs import heavy_job
 
 
 @st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
-def arena(data_key: str, _data: Dataset, cfg: Any) -> Any:
+def arena(data_key: DataSource, _data: Dataset, cfg: Any) -> Any:
     """The plane, split and grid of a model comparison on the named data (an `engine.classify.arena.Arena`)."""
     from engine.classify.arena import arena as build
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from engine.data.source import DataSource
 from engine.embed.config import EmbedConfig, Progress, RowsLayout
 from engine.embed.methods import Embedding
 from engine.embed.quality import Quality
@@ -12,7 +13,7 @@ from explorer.shared.cache import MAX_ENTRIES, stored
 
 
 def embedding(
-    data_key: str,
+    data_key: DataSource,
     X: np.ndarray,
     cfg: EmbedConfig,
     progress: Progress | None = None,
@@ -28,7 +29,7 @@ def embedding(
 
 @st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
 def quality(
-    data_key: str, _X: np.ndarray, _emb: Embedding, cfg: EmbedConfig, _y: np.ndarray | None
+    data_key: DataSource, _X: np.ndarray, _emb: Embedding, cfg: EmbedConfig, _y: np.ndarray | None
 ) -> Quality:
     """Quality scores of the embedding `cfg` of `data_key`, on the same (scaled) features."""
     from engine.embed.methods import standardize

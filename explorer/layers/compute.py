@@ -8,20 +8,23 @@ from typing import Any
 import numpy as np
 
 from engine.data.datasets import Dataset
+from engine.data.source import DataSource
 from engine.nets.mlp import TrainConfig, TrainResult
 from explorer.shared.cache import results, stored
 
 
-def training_key(data_key: str, cfg: TrainConfig) -> tuple:
+def training_key(data_key: DataSource, cfg: TrainConfig) -> tuple:
     return ("train", data_key, cfg)
 
 
-def trained(data_key: str, cfg: TrainConfig) -> TrainResult | None:
+def trained(data_key: DataSource, cfg: TrainConfig) -> TrainResult | None:
     """A finished training of `cfg` on the named data, if one was stored."""
     return results().get(training_key(data_key, cfg))
 
 
-def train(data_key: str, data: Dataset, cfg: TrainConfig, on_snapshot: Callable | None = None) -> TrainResult:
+def train(
+    data_key: DataSource, data: Dataset, cfg: TrainConfig, on_snapshot: Callable | None = None
+) -> TrainResult:
     """Train (or return the stored run); snapshots stream to `on_snapshot` while it trains."""
     from engine.nets.mlp import train as fit
 

@@ -8,12 +8,13 @@ from typing import Any
 import streamlit as st
 
 from engine.data.datasets import Dataset
+from engine.data.source import DataSource
 from engine.nets.mlp import TrainConfig
 from explorer.shared.cache import MAX_ENTRIES, stored
 
 
 @st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
-def loss_surface(data_key: str, _data: Dataset | None, cfg: Any) -> Any:
+def loss_surface(data_key: DataSource | None, _data: Dataset | None, cfg: Any) -> Any:
     """The 2-parameter surface `cfg` (an engine.optim.surfaces.SurfaceConfig) on the named data."""
     from engine.optim.surfaces import make_surface
 
@@ -21,14 +22,14 @@ def loss_surface(data_key: str, _data: Dataset | None, cfg: Any) -> Any:
 
 
 @st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
-def surface_grid(surface_key: str, _surface: Any, size: int = 101) -> Any:
+def surface_grid(surface_key: tuple, _surface: Any, size: int = 101) -> Any:
     from engine.optim.surfaces import surface_grid as grid
 
     return grid(_surface, size)
 
 
 @st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
-def race(surface_key: str, _surface: Any, cfg: Any) -> Any:
+def race(surface_key: tuple, _surface: Any, cfg: Any) -> Any:
     """A race (engine.optim.race.RaceConfig) on the surface named `surface_key`."""
     from engine.optim.race import race as run
 
@@ -36,27 +37,29 @@ def race(surface_key: str, _surface: Any, cfg: Any) -> Any:
 
 
 @st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
-def gradient_cloud(surface_key: str, _surface: Any, point: tuple, batch_size: int, seed: int) -> Any:
+def gradient_cloud(surface_key: tuple, _surface: Any, point: tuple, batch_size: int, seed: int) -> Any:
     from engine.optim.surfaces import gradient_cloud as cloud
 
     return cloud(_surface, point, batch_size, seed=seed)
 
 
-def convergence_map(surface_key: str, surface: Any, cfg: Any) -> Any:
+def convergence_map(surface_key: tuple, surface: Any, cfg: Any) -> Any:
     """The (learning rate, momentum) map of `cfg` (an engine.optim.race.MapConfig)."""
     from engine.optim.race import convergence_map as run
 
     return stored(("convergence_map", surface_key, cfg), lambda: run(surface, cfg))
 
 
-def trajectory(data_key: str, data: Dataset, cfg: TrainConfig) -> Any:
+def trajectory(data_key: DataSource, data: Dataset, cfg: TrainConfig) -> Any:
     """A training run's weights at every snapshot (engine.nets.landscape.Trajectory)."""
     from engine.nets.landscape import record_trajectory
 
     return stored(("trajectory", data_key, cfg), lambda: record_trajectory(data, cfg))
 
 
-def landscape(data_key: str, traj: Any, cfg: Any, progress: Callable[[float], None] | None = None) -> Any:
+def landscape(
+    data_key: DataSource, traj: Any, cfg: Any, progress: Callable[[float], None] | None = None
+) -> Any:
     """A 2-D slice (engine.nets.landscape.LandscapeConfig) of the loss around the trajectory's end."""
     from engine.nets.landscape import loss_landscape
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from engine.data.datasets import Dataset
+from engine.data.source import DataSource
 from engine.nets.landscape import DIRECTIONS, LandscapeConfig
 from engine.nets.mlp import TrainConfig
 from engine.optim.race import MAX_PATHS, MAX_STEPS, OPTIMIZERS, USES_MOMENTUM, PathConfig, RaceConfig
@@ -82,7 +83,7 @@ class Setup:
 
     name: str  # a key of CHOICES
     data: Dataset | None = None
-    data_key: str = ""
+    data_key: DataSource | None = None  # where the data came from: its cache key and script source
     surface: SurfaceConfig | None = None  # None for the network landscape
     train: TrainConfig | None = None
     landscape: LandscapeConfig | None = None

@@ -1,7 +1,7 @@
 """Streamlit caches of the data every view reads, and the server-wide store of long results.
 
 Each view's own cached engine calls are in its `compute` module and go through `stored`. Data caches
-are keyed by small hashable values (a frozen config, an upload's content digest);
+are keyed by small hashable values (a frozen config, an upload's content digest, a `DataSource`);
 big arrays travel in underscore-prefixed arguments that Streamlit does not hash.
 """
 
@@ -20,7 +20,8 @@ from engine.data.datasets import Dataset, DatasetConfig, make_dataset
 from explorer.shared.jobs import heavy_job
 
 if TYPE_CHECKING:
-    from engine.data.tables import Table, TableOptions
+    from engine.data.options import Table
+    from engine.data.source import DataSource
 
 MAX_ENTRIES = 32
 # scikit-learn's bundled datasets (about 1 s to import), the scipy parts of UMAP and the scores
@@ -52,11 +53,11 @@ def sample_table(stem: str) -> Table:
 
 
 @st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
-def table_dataset(key: str, _table: Table, opts: TableOptions) -> Dataset:
-    """A table turned into a Dataset; `key` names the table (digest or sample stem)."""
+def table_dataset(source: DataSource, _table: Table) -> Dataset:
+    """The table of `source` (a sample or an upload, by its digest) turned into a Dataset by its options."""
     from engine.data.tables import table_to_dataset
 
-    return table_to_dataset(_table, opts)
+    return table_to_dataset(_table, source.table)
 
 
 class ResultStore:

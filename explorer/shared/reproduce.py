@@ -3,67 +3,25 @@
 Each script loads the same data, makes the same engine calls, rebuilds the page's main figure with
 the same figure builder, writes it to HTML and prints its key numbers as one JSON line. Configs are
 written by `literal` as constructor calls (the first field, the seed, and every field that differs
-from its default), which evaluate back to equal configs. No Streamlit here: pages offer the text as
-a download.
+from its default), which evaluate back to equal configs; the data is loaded from the page's
+`engine.data.source.DataSource`. No Streamlit here: pages offer the text as a download.
 """
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from engine.data.datasets import DatasetConfig
-
-if TYPE_CHECKING:  # engine.data.clean pulls in pandas: imported where a key is read
-    from engine.data.clean import TableOptions
+from engine.data.source import DataSource
 
 WIDTH = 100  # a config wider than this is written one field per line
 HELP = "A short Python script that recomputes this with the engine and draws the figure again."
 SHOW = "# fig.show()  # or open the figure in a browser window"
-
-
-@dataclass(frozen=True)
-class Source:
-    """Where a page's data came from, as far as a script can load it again."""
-
-    dataset: DatasetConfig | None = None  # a generator or one of scikit-learn's bundled sets
-    sample: str | None = None  # the stem of a CSV in sample_data/
-    upload: str | None = None  # the uploaded file's name: the script reads it from disk
-    table: TableOptions | None = None  # how a CSV table was turned into a dataset
-
-
-def source_from_key(data_key: str, name: str = "data") -> Source:
-    """The source behind a data key of `explorer.shared.widgets.data_source`: a DatasetConfig's repr,
-    "sample:<stem>:<TableOptions repr>" or "<upload digest>:<TableOptions repr>". `name` is the
-    dataset's name, which for an upload is its file's stem."""
-    from engine.data.clean import TableOptions
-
-    if data_key.startswith("DatasetConfig("):
-        return Source(dataset=_parse_call(data_key, DatasetConfig))
-    head, sep, options = data_key.partition(":TableOptions(")
-    if not sep:
-        raise ValueError(f"Not a data key of the sidebar's data picker: {data_key[:80]!r}.")
-    table = _parse_call("TableOptions(" + options, TableOptions)
-    if head.startswith("sample:"):
-        return Source(sample=head.removeprefix("sample:"), table=table)
-    return Source(upload=f"{name}.csv", table=table)
-
-
-def _parse_call(text: str, cls: type) -> Any:
-    """`cls(...)` from its repr, reading the arguments as literals only (no code runs)."""
-    node = ast.parse(text, mode="eval").body
-    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == cls.__name__):
-        raise ValueError(f"Not a {cls.__name__}: {text[:80]!r}.")
-    if node.args or any(k.arg is None for k in node.keywords):
-        raise ValueError(f"A {cls.__name__} repr has keyword arguments only: {text[:80]!r}.")
-    return cls(**{k.arg: ast.literal_eval(k.value) for k in node.keywords})
 
 
 def literal(value: Any, names: dict[Any, str] | None = None, indent: int = 0) -> str:
@@ -151,16 +109,16 @@ def _import_block(lines: list[str]) -> list[str]:
     return out
 
 
-def _load(source: Source) -> tuple[list[str], list[str], str]:
+def _load(source: DataSource) -> tuple[list[str], list[str], str]:
     """Imports and lines that build `data`, and what to call the files written."""
     if source.dataset is not None:
         return (["from engine.data.datasets import DatasetConfig, make_dataset"],
-                [f"data = make_dataset({literal(source.dataset)})"], _stem(source.dataset.name))  # fmt: skip
+                [f"data = make_dataset({literal(source.dataset)})"], _stem(source.name))  # fmt: skip
     opts = f"options = {literal(source.table)}"
     if source.sample is not None:
         return (["from engine.data.tables import TableOptions, load_sample, table_to_dataset"],
                 [f"table = load_sample({literal(source.sample)})  # a CSV shipped in sample_data/", opts,
-                 "data = table_to_dataset(table, options)"], _stem(source.sample))  # fmt: skip
+                 "data = table_to_dataset(table, options)"], _stem(source.name))  # fmt: skip
     lines = [
         "# The CSV file you uploaded: its path, here or on the command line (python script.py FILE)",
         f"FILE = sys.argv[1] if len(sys.argv) > 1 else {literal(source.upload)}",
@@ -170,7 +128,7 @@ def _load(source: Source) -> tuple[list[str], list[str], str]:
     ]
     imports = ["import sys", "from pathlib import Path",
                "from engine.data.tables import TableOptions, read_table, table_to_dataset"]  # fmt: skip
-    return imports, lines, _stem(str(source.upload).rsplit(".", 1)[0])
+    return imports, lines, _stem(source.name)
 
 
 def _stem(name: str) -> str:
@@ -178,7 +136,7 @@ def _stem(name: str) -> str:
     return re.sub(r"[^\w.-]+", "_", name).strip("_.") or "data"
 
 
-def inspector_script(source: Source, cfgs: Sequence[Any]) -> str:
+def inspector_script(source: DataSource, cfgs: Sequence[Any]) -> str:
     """Manifold inspector: every embedding of `cfgs` (EmbedConfig), its quality and its scatter."""
     imports, body, name = _load(source)
     imports += [
@@ -213,7 +171,7 @@ def inspector_script(source: Source, cfgs: Sequence[Any]) -> str:
     )
 
 
-def layers_script(source: Source, train: Any) -> str:
+def layers_script(source: DataSource, train: Any) -> str:
     """Layer manifolds: train the network `train` (TrainConfig) and animate every layer."""
     imports, body, name = _load(source)
     imports += [
@@ -254,7 +212,7 @@ def layers_script(source: Source, train: Any) -> str:
     )
 
 
-def boundaries_script(source: Source, arena: Any, models: Sequence[Any]) -> str:
+def boundaries_script(source: DataSource, arena: Any, models: Sequence[Any]) -> str:
     """Decision boundaries: the plane and split `arena` (ArenaConfig), every model (ModelConfig)
     fitted on it, and the grid of their decision surfaces."""
     imports, body, name = _load(source)
@@ -296,7 +254,7 @@ def boundaries_script(source: Source, arena: Any, models: Sequence[Any]) -> str:
 _TAKEN = {"data", "table", "options", "plane", "results", "fig", "json", "arena", "fit_all", "grid_figure"}
 
 
-def race_script(source: Source | None, surface: Any, race: Any, convergence: Any = None) -> str:
+def race_script(source: DataSource | None, surface: Any, race: Any, convergence: Any = None) -> str:
     """Optimizer paths: the race `race` (RaceConfig) on the surface `surface` (SurfaceConfig, on the
     data of `source` for data surfaces), and the convergence map `convergence` (MapConfig) if any."""
     imports, body, name = _load(source) if source is not None else ([], [], "")
@@ -339,7 +297,7 @@ def race_script(source: Source | None, surface: Any, race: Any, convergence: Any
     )
 
 
-def landscape_script(source: Source, train: Any, landscape: Any) -> str:
+def landscape_script(source: DataSource, train: Any, landscape: Any) -> str:
     """Optimizer paths, network mode: train `train` (TrainConfig) recording its weights, then the
     2-D slice `landscape` (LandscapeConfig) of its loss around the trained weights."""
     imports, body, name = _load(source)

@@ -8,25 +8,30 @@ its controls are drawn, so a copied link reproduces the view.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import partial
 from typing import TYPE_CHECKING
 
 import streamlit as st
 
 from engine.data.datasets import BUNDLED, GENERATORS, LIMITS, Dataset, DatasetConfig, list_samples
+from engine.data.options import LIMITS as TABLE_LIMITS
+from engine.data.options import MISSING, TableOptions
+from engine.data.source import DataSource
 from explorer.shared import cache
 from explorer.shared.cache import digest
 from explorer.shared.url_state import Param, parse, serialize
 from explorer.shared.warmup import warm
 
 if TYPE_CHECKING:
-    from engine.data.tables import Table, TableOptions
+    from engine.data.options import Table
 
 NO_LABEL = "(none)"
 
 DEVICE_OPTIONS = ("auto", "cpu")
+SEED_MAX = 2**31 - 1
 GLOBAL = (
-    Param("seed", 0, bounds=(0, 2**31 - 1)),
+    Param("seed", 0, bounds=(0, SEED_MAX)),
     Param("device", "auto", choices=DEVICE_OPTIONS),
     Param("present", False),
 )
@@ -43,17 +48,20 @@ def source_choices() -> dict[str, str]:
     return out
 
 
-def data_params(default: str, n_samples: int = 500, noise: float = 0.1) -> tuple[Param, ...]:
-    """The URL table of a data source; pages add their own parameters after these."""
-    lo, hi = LIMITS["n_samples"]
+def data_params(
+    default: str, n_samples: int = DatasetConfig.n_samples, noise: float = DatasetConfig.noise
+) -> tuple[Param, ...]:
+    """The URL table of a data source; pages add their own parameters after these. Every bound is
+    the engine's (`engine.data.datasets.LIMITS`, `engine.data.options.LIMITS`)."""
+    table = TableOptions()
     return (
         Param("data", default, choices=tuple(source_choices())),
-        Param("n", n_samples, bounds=(lo, hi)),
+        Param("n", n_samples, bounds=LIMITS["n_samples"]),
         Param("noise", noise, bounds=LIMITS["noise"]),
-        Param("classes", 3, bounds=(2, 8)),
+        Param("classes", 3, bounds=LIMITS["n_classes"]),
         Param("label", ""),
-        Param("missing", "impute", choices=("impute", "drop")),
-        Param("maxrows", 100_000, bounds=(100, 1_000_000)),
+        Param("missing", table.missing, choices=MISSING),
+        Param("maxrows", table.max_rows, bounds=TABLE_LIMITS["max_rows"]),
     )
 
 
@@ -165,7 +173,7 @@ def share_link() -> None:
 def global_controls() -> tuple[int, str]:
     """The sidebar's seed and device request, shared by every page."""
     sync_from_url("g", GLOBAL)
-    seed = st.sidebar.number_input("Seed", min_value=0, max_value=2**31 - 1, step=1, key="g_seed")
+    seed = st.sidebar.number_input("Seed", min_value=0, max_value=SEED_MAX, step=1, key="g_seed")
     device = st.sidebar.selectbox(
         "Compute device", DEVICE_OPTIONS, key="g_device",
         help="'auto' uses a CUDA or Apple GPU when there is one; 'cpu' forces the processor.",
@@ -185,8 +193,8 @@ def generator_config(prefix: str, name: str, seed: int) -> DatasetConfig:
     spec = GENERATORS[name]
     lo, hi = LIMITS["n_samples"]
     n = st.sidebar.slider("Points", lo, hi, step=10, key=f"{prefix}_n")
-    noise = st.sidebar.slider("Noise", 0.0, 1.0, step=0.01, key=f"{prefix}_noise")
-    k = 2
+    noise = st.sidebar.slider("Noise", *LIMITS["noise"], step=0.01, key=f"{prefix}_noise")
+    k = spec.classes[0]
     if spec.classes[1] > spec.classes[0]:
         state_key = f"{prefix}_classes"
         current = st.session_state.get(state_key, spec.classes[0])
@@ -195,8 +203,10 @@ def generator_config(prefix: str, name: str, seed: int) -> DatasetConfig:
     return DatasetConfig(name=name, n_samples=int(n), noise=float(noise), n_classes=int(k), seed=seed)
 
 
-def data_source(prefix: str, seed: int) -> tuple[Dataset, str] | None:
-    """Sidebar data picker -> (dataset, cache key), or None while waiting for an upload.
+def data_source(prefix: str, seed: int) -> tuple[Dataset, DataSource] | None:
+    """Sidebar data picker -> (dataset, where it came from), or None while waiting for an upload.
+
+    The `DataSource` is the data's cache key in every view and what its Python script loads.
 
     Raises ValueError (with the engine's message) when the chosen data cannot be used.
     """
@@ -204,14 +214,13 @@ def data_source(prefix: str, seed: int) -> tuple[Dataset, str] | None:
     key = st.sidebar.selectbox("Dataset", list(choices), format_func=choices.get, key=f"{prefix}_data")
     if key != "upload":
         st.session_state[f"_{prefix}_link_upload"] = False  # the user chose; a later upload is theirs
-    if key in GENERATORS:
-        cfg = generator_config(prefix, key, seed)
-        return cache.dataset(cfg), repr(cfg)
-    if key in BUNDLED:
-        cfg = DatasetConfig(name=key)
-        return cache.dataset(cfg), repr(cfg)
+    if key in GENERATORS or key in BUNDLED:
+        cfg = generator_config(prefix, key, seed) if key in GENERATORS else DatasetConfig(name=key)
+        return cache.dataset(cfg), DataSource.of_config(cfg)
+    of: Callable[[TableOptions], DataSource]  # the source, once its table options are chosen
     if key.startswith("sample:"):
-        table_key, table = key, cache.sample_table(key.removeprefix("sample:"))
+        stem = key.removeprefix("sample:")
+        table, of = cache.sample_table(stem), partial(DataSource.of_sample, stem)
     else:
         upload = st.sidebar.file_uploader(
             "CSV file", type=["csv", "tsv", "txt", "dat"], key=f"{prefix}_upload",
@@ -221,16 +230,17 @@ def data_source(prefix: str, seed: int) -> tuple[Dataset, str] | None:
             stem = next(iter(list_samples()))
             st.info(f"This link was made from an uploaded CSV, which a link cannot carry: the sample "
                     f"{stem}.csv is shown instead. Upload a CSV file in the sidebar to see yours.")  # fmt: skip
-            table_key, table = f"sample:{stem}", cache.sample_table(stem)
+            table, of = cache.sample_table(stem), partial(DataSource.of_sample, stem)
         elif upload is None:
             st.info("Upload a CSV file in the sidebar, or pick a sample or built-in dataset.")
             return None
         else:
             raw = upload.getvalue()
-            table_key = digest(raw)
-            table = cache.table(table_key, raw, upload.name)
-    opts = table_options(prefix, table, seed)
-    return cache.table_dataset(table_key, table, opts), f"{table_key}:{opts!r}"
+            content = digest(raw)  # two different files of one name never share a cache entry
+            table = cache.table(content, raw, upload.name)
+            of = partial(DataSource.of_upload, upload.name, content)
+    source = of(table_options(prefix, table, seed))
+    return cache.table_dataset(source, table), source
 
 
 def data_notes(data: Dataset, expanded: bool = False) -> None:
@@ -245,7 +255,7 @@ def data_notes(data: Dataset, expanded: bool = False) -> None:
 
 def table_options(prefix: str, table: Table, seed: int) -> TableOptions:
     """Label column, features, missing-value policy and row cap for a CSV table."""
-    from engine.data.tables import TableOptions, column_roles, suggest_label
+    from engine.data.tables import column_roles, suggest_label
 
     columns = [str(c) for c in table.frame.columns]
     label_key = f"{prefix}_label"
@@ -262,13 +272,13 @@ def table_options(prefix: str, table: Table, seed: int) -> TableOptions:
     )  # fmt: skip
     missing = st.sidebar.radio(
         "Missing values",
-        ("impute", "drop"),
+        MISSING,
         key=f"{prefix}_missing",
         horizontal=True,
         help="Impute with the median / most frequent value, or drop rows.",
     )
     max_rows = st.sidebar.number_input(
-        "Row cap (seeded sample above it)", 100, 1_000_000, step=1000, key=f"{prefix}_maxrows"
+        "Row cap (seeded sample above it)", *TABLE_LIMITS["max_rows"], step=1000, key=f"{prefix}_maxrows"
     )
     return TableOptions(label=label, features=tuple(features) or None, missing=missing,
                         max_rows=int(max_rows), seed=seed)  # fmt: skip

@@ -1,5 +1,5 @@
-"""The "reproduce in Python" scripts: configs written back as equal configs, data keys read back, and each
-page's script run in a fresh Python, its numbers checked against the same engine calls made here."""
+"""The "reproduce in Python" scripts: configs written back as equal configs, data sources loaded again,
+and each page's script run in a fresh Python, its numbers checked against the same engine calls made here."""
 
 import json
 import os
@@ -14,9 +14,9 @@ import streamlit as st
 
 from engine.classify.arena import ArenaConfig, arena
 from engine.classify.fit import ModelConfig, fit_all
-from engine.data.clean import TableOptions
 from engine.data.datasets import SAMPLE_DIR, DatasetConfig, make_dataset
-from engine.data.tables import load_sample, read_table, table_to_dataset
+from engine.data.source import DataSource
+from engine.data.tables import TableOptions, load_sample, read_table, table_to_dataset
 from engine.embed.methods import EmbedConfig, embed
 from engine.nets.landscape import LandscapeConfig, loss_landscape, record_trajectory
 from engine.nets.mlp import TrainConfig
@@ -24,14 +24,15 @@ from engine.optim.race import MapConfig, PathConfig, RaceConfig, race
 from engine.optim.surfaces import SurfaceConfig, make_surface
 from explorer.layers import compute as layer_compute
 from explorer.shared import reproduce
-from explorer.shared.reproduce import Source, literal, source_from_key
+from explorer.shared.cache import digest
+from explorer.shared.reproduce import literal
 from tests.pages.test_decision_boundaries import boundaries_page
 from tests.pages.test_layer_manifolds import layers_page, metric
 from tests.pages.test_optimizer_paths import optimizer_page
 from tests.pages.test_pages import inspector
 
 ROOT = Path(__file__).resolve().parents[3]
-MOONS = Source(dataset=DatasetConfig("moons", n_samples=200, noise=0.1, seed=0))
+MOONS = DataSource.of_config(DatasetConfig("moons", n_samples=200, noise=0.1, seed=0))
 CLASSES = (DatasetConfig, TableOptions, EmbedConfig, TrainConfig, ArenaConfig, ModelConfig, PathConfig)
 CONFIGS = {c.__name__: c for c in (*CLASSES, RaceConfig, MapConfig, SurfaceConfig, LandscapeConfig)}
 
@@ -109,16 +110,16 @@ def test_long_configs_break_one_field_a_line_and_members_can_be_variables():
     )
 
 
-def test_data_keys_read_back_as_their_source():
+def test_each_kind_of_source_is_written_as_code_that_loads_it():
     gen = DatasetConfig("spirals", 400, 0.2, 3, 5)
     opts = TableOptions(label="species", features=("petal_length_cm",), max_rows=100, seed=2)
-    assert source_from_key(repr(gen)) == Source(dataset=gen)
-    assert source_from_key(f"sample:iris_flowers:{opts!r}") == Source(sample="iris_flowers", table=opts)
-    assert source_from_key(f"0123abcd:{opts!r}", "my data") == Source(upload="my data.csv", table=opts)
-    for bad in ("", "moons", "DatasetConfig(name=__import__('os').getcwd())", "DatasetConfig('moons')",
-                "sample:x:TableOptions(**{'label': 'a'})"):  # fmt: skip
-        with pytest.raises(ValueError):
-            source_from_key(bad)
+    text = reproduce.inspector_script(DataSource.of_config(gen), [])
+    assert f"data = make_dataset({literal(gen)})" in text and "read_table" not in text
+    text = reproduce.inspector_script(DataSource.of_sample("iris_flowers", opts), [])
+    assert 'load_sample("iris_flowers")' in text and f"options = {literal(opts)}" in text
+    text = reproduce.inspector_script(DataSource.of_upload("my data.tsv", "0123abcd", opts), [])
+    assert 'else "my data.tsv"' in text and "0123abcd" not in text, "the script reads the file, by its name"
+    assert 'f"my_data_{cfg.method}.html"' in text
 
 
 # --- each page's script, run ---------------------------------------------------------------------------
@@ -129,7 +130,8 @@ def test_inspector_script_reads_the_uploaded_file_and_matches_the_engine(tmp_pat
     shutil.copy(SAMPLE_DIR / "swiss_roll_3d.csv", csv)
     opts = TableOptions(label="segment", max_rows=200, seed=1)
     cfgs = [EmbedConfig("pca", n_neighbors=10, seed=1), EmbedConfig("isomap", n_neighbors=10, seed=1)]
-    text = reproduce.inspector_script(source_from_key(f"{'f' * 32}:{opts!r}", "rolled up"), cfgs)
+    source = DataSource.of_upload(csv.name, digest(csv.read_bytes()), opts)
+    text = reproduce.inspector_script(source, cfgs)
     out = run_script(text, tmp_path, csv.name)
     data = table_to_dataset(read_table(csv.read_bytes(), csv.name), opts)
     for cfg in cfgs:
@@ -142,7 +144,7 @@ def test_inspector_script_reads_the_uploaded_file_and_matches_the_engine(tmp_pat
 
 
 def test_boundaries_script_fits_the_same_models(tmp_path):
-    source = Source(sample="iris_flowers", table=TableOptions(label="species"))
+    source = DataSource.of_sample("iris_flowers", TableOptions(label="species"))
     setup = ArenaConfig(grid_size=40, seed=2)
     logreg, knn = ModelConfig("logreg", seed=2), ModelConfig("knn", (("n_neighbors", 7),), seed=2)
     models = [logreg, knn, ModelConfig("voting", members=(logreg, knn), weights=(1.0, 3.0), seed=2)]
@@ -199,16 +201,16 @@ def script_buttons(at) -> list:
 
 
 def test_layer_page_offers_a_script_that_reproduces_its_run(tmp_path):
-    """The page's data key is the one `source_from_key` reads: the run it stored is found under it, and
-    the script made from it reaches the accuracy the page shows."""
+    """The page keys its run by the data's `DataSource`: the run it stored is found under the source
+    built here, and the script made from that source reaches the accuracy the page shows."""
     at = layers_page({"data": "sample:iris_flowers", "epochs": "30", "hidden": "6"})
     at.button(key="lm_train").click().run()
     assert not at.exception and [b.proto.label for b in script_buttons(at)] == ["Python script"]
-    key = f"sample:iris_flowers:{TableOptions(label='species')!r}"
+    key = DataSource.of_sample("iris_flowers", TableOptions(label="species"))
     cfg = TrainConfig(hidden=(6,), epochs=30, seed=0, device="auto")
     stored = layer_compute.trained(key, cfg)
-    assert stored is not None, "the page's data key or config is not what the script is made from"
-    out = run_script(reproduce.layers_script(source_from_key(key, "iris_flowers"), cfg), tmp_path)
+    assert stored is not None, "the page's data source or config is not what the script is made from"
+    out = run_script(reproduce.layers_script(key, cfg), tmp_path)
     assert out["test_accuracy"] == pytest.approx(float(stored.history["test_acc"][-1]))
     assert f"{out['test_accuracy']:.3f}" == metric(at, "Test accuracy")
     assert "frames" in html_plot(tmp_path / "iris_flowers_layers.html")

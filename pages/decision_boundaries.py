@@ -70,9 +70,14 @@ def maps(arena, cfgs, results) -> None:
     ensembles = [(c, r) for c, r in by_cfg.items() if r.error is None and c.members and len(c.members) > 1]
     if ensembles:
         with right:
-            names = [r.label for _, r in ensembles]
+            names = [r.name for _, r in ensembles]  # "voting", "stacking", "bagging"
+            labels = {r.name: r.label for _, r in ensembles}
+            if st.session_state.get(f"{P}_ensemble") not in names:  # from a link, or a lineup change
+                st.session_state[f"{P}_ensemble"] = names[0]
             chosen = (
-                st.selectbox("Ensemble", names, key=f"{P}_overruled_pick") if len(names) > 1 else names[0]
+                st.selectbox("Ensemble", names, format_func=labels.get, key=f"{P}_ensemble")
+                if len(names) > 1
+                else names[0]
             )
             cfg, res = ensembles[names.index(chosen)]
             members = [by_cfg[m].grid_pred for m in cfg.members if by_cfg[m].error is None]

@@ -60,6 +60,8 @@ def params() -> tuple[Param, ...]:
             Param("keep", 1.0, bounds=(0.05, 1.0)),
             Param("balanced", False),
             Param("resample", False),
+            Param("confusion", False),  # the page's confusion-matrix toggle
+            Param("ensemble", "", choices=("", *ENSEMBLES)),  # whose overruled map is shown; "" = the first
         )
         + model_params()
     )

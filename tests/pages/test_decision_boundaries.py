@@ -174,3 +174,18 @@ def test_voting_scenario_is_true_and_confusion_matrices_on_demand():
     assert len(conf["data"]) == 4
     counts = matrix(conf["data"][0]["text"])
     assert counts.sum() == round(0.3 * 1500)
+
+
+def test_confusion_toggle_and_overruled_ensemble_come_from_the_link():
+    at = boundaries_page(SMALL)
+    pick = at.selectbox(key="db_ensemble")
+    assert [o.split(" (")[0] for o in pick.options] == ["Voting", "Stacking"]  # labelled, keyed by name
+    assert pick.value == "voting" and not any(t.startswith("Confusion") for t in titles(at))
+    linked = boundaries_page({**SMALL, "confusion": "1", "ensemble": "stacking"})
+    assert linked.selectbox(key="db_ensemble").value == "stacking"
+    assert any(t.startswith("Confusion") for t in titles(linked))
+    assert any(t.startswith("Where stacking overrules") for t in titles(linked))
+    linked.toggle(key="db_confusion").set_value(False).run()
+    assert "confusion" not in linked.query_params and linked.query_params["ensemble"] == "stacking"
+    bad = boundaries_page({**SMALL, "ensemble": "bagging"})  # not in the lineup: the first is shown
+    assert bad.selectbox(key="db_ensemble").value == "voting" and not bad.exception

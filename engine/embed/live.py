@@ -4,8 +4,7 @@
 neighbour search), sends a PCA preview at once, so that even 50,000 rows show a picture within a
 second while the neighbours are searched, then runs `engine.embed.umap` or `engine.embed.tsne`.
 On the CPU, UMAP runs in NumPy (its neighbour search on BLAS's threads, its layout on one core) and
-t-SNE in openTSNE on every core, as scikit-learn's TSNE does (its threads share the work evenly and
-one thread took 0.79 of scikit-learn's time on 5,000 rows against about half with two).
+t-SNE in openTSNE on every core, as scikit-learn's TSNE does (its threads share the work evenly).
 """
 
 from __future__ import annotations

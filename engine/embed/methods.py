@@ -3,7 +3,7 @@
 `embed(X, EmbedConfig(...))` runs PCA, kernel PCA, Isomap, LLE, spectral embedding, MDS, t-SNE or
 UMAP and returns an `Embedding`: coordinates, the rows used, and notes on what was sampled and why.
 Methods whose memory grows with the square of the rows embed a seeded sample beyond `row_limit`.
-UMAP is `engine.embed.umap` (PyTorch, no JIT compile, on the GPU when there is one) and t-SNE is
+UMAP is `engine.embed.umap` (NumPy on the CPU, PyTorch on a CUDA GPU, no JIT compile) and t-SNE is
 openTSNE (`engine.embed.tsne`); both stream intermediate layouts to `on_layout`. umap-learn stays as the
 reference method "umap_learn". Each method is one `MethodSpec` entry of `METHODS`: its label,
 parameters, row caps, advice and its fit (`engine.embed.fits`, which imports each library inside

@@ -1,14 +1,13 @@
 """t-SNE through openTSNE: FFT-accelerated gradients, exact neighbours, layouts while it optimises.
 
 `tsne_layout(X, TsneParams(...))` builds perplexity-based affinities from the exact k nearest
-neighbours (k = 3 x perplexity, by `engine.embed.neighbors.knn`, which beats openTSNE's Annoy index on
-tables of interactive size), starts from the PCA layout scaled as openTSNE does (a seeded random
+neighbours (k = 3 x perplexity, by `engine.embed.neighbors.knn`, exact where openTSNE's default is
+an approximate Annoy index), starts from the PCA layout scaled as openTSNE does (a seeded random
 one when X has fewer columns than the layout), then runs openTSNE's two phases: EARLY_ITER
 iterations with early exaggeration 12 and momentum 0.5, then `n_iter` at momentum 0.8, with its
 automatic learning rate (n / exaggeration). 125 + 200 iterations rather than openTSNE's 250 + 500:
-with that learning rate and a PCA start the layout has settled by then. Trustworthiness (k = 10)
-on 5,000 x 50 curved clusters: 0.9976 for 125 + 200 and for 250 + 250 (3.4 s against 5.2 s);
-on digits 0.992 against 0.9925 (scikit-learn's TSNE: 0.9926).
+with that learning rate and a PCA start the layout has settled by then (`python -m benchmarks
+tsne_5k` prints the time and trustworthiness of both against scikit-learn's TSNE).
 `on_layout(fraction, coords)` gets the layout every `layout_every` iterations. openTSNE is
 imported inside the function.
 """

@@ -174,7 +174,7 @@ class Prepared:
 
 
 class Loop:
-    """Runs the epochs: metrics every epoch, snapshots on schedule, divergence and stop checks.
+    """Runs the epochs: metrics every epoch, snapshots on schedule, divergence checks.
 
     cfg: an engine.nets.mlp.TrainConfig. Snapshots are written into preallocated host arrays
     (self.layers, self.grid_layers, self.grid_proba: the first self.k entries are filled).
@@ -207,10 +207,8 @@ class Loop:
         self.k, self.epochs, self.last, self.limit = 0, [], -1, np.inf
         self.weights: tuple[tuple[np.ndarray, np.ndarray], ...] = ()
 
-    def run(
-        self, on_snapshot: Callable[[int], None] | None, should_stop: Callable[[], bool] | None
-    ) -> str | None:
-        """Train; None when all epochs ran, else why training stopped early."""
+    def run(self, on_snapshot: Callable[[int], None] | None) -> str | None:
+        """Train; None when all epochs ran, else why training stopped early (the loss diverged)."""
         cfg, net, checked = self.cfg, self.net, 0
         check_every = 1 if self.bk.library == "numpy" else 10  # a GPU check waits for the device
         for e in range(cfg.epochs + 1):
@@ -222,13 +220,10 @@ class Loop:
                 if problem:
                     return problem
                 self.last, checked = e, e + 1
-                user = should_stop is not None and bool(should_stop())
-                if snap or user:
+                if snap:
                     self._snapshot(e)
                     if on_snapshot is not None:
                         on_snapshot(self.k - 1)
-                if user:
-                    return "stopped by the user"
             if e < cfg.epochs:
                 self._train_epoch()
         return None

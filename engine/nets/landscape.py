@@ -58,7 +58,7 @@ class Trajectory:
     X: np.ndarray  # (n_train, n_features) standardised training inputs, as the network saw them
     y: np.ndarray  # (n_train,) their labels
     train_loss: np.ndarray  # (n_snapshots,) mean training cross-entropy at each snapshot (no L2 term)
-    stopped: str | None  # why training ended early, or None
+    stopped: str | None  # why training ended early (the loss diverged), or None
 
 
 @dataclass(frozen=True)
@@ -88,9 +88,7 @@ class Landscape:
     seconds: float
 
 
-def record_trajectory(
-    data: Dataset, cfg: TrainConfig, should_stop: Callable[[], bool] | None = None
-) -> Trajectory:
+def record_trajectory(data: Dataset, cfg: TrainConfig) -> Trajectory:
     """Train as engine.nets.mlp.train does (the same `build`), keeping the flat weights at every snapshot
     epoch. TrainResult keeps only the last weights, so the loop runs with a snapshot callback that copies
     them. No input grid is carried (it does not affect training)."""
@@ -99,7 +97,7 @@ def record_trajectory(
     d, bk, net, loop = run.prepared, run.backend, run.net, run.loop
     kept: list[np.ndarray] = []
     with np.errstate(all="ignore"):
-        stopped = loop.run(lambda k: kept.append(np.array(bk.to_numpy(net.P), dtype=np.float32)), should_stop)
+        stopped = loop.run(lambda k: kept.append(np.array(bk.to_numpy(net.P), dtype=np.float32)))
     return Trajectory(
         config=cfg,
         epochs=np.array(loop.epochs, dtype=np.int64),

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.classify.registry import ENSEMBLES, MODELS, ModelConfig, ModelSpec, make_model
+from engine.data.split import stratified_split
 from engine.grid import Grid
 
 __all__ = [
@@ -80,9 +81,8 @@ def _check_labels(y: np.ndarray) -> None:
 
 
 def split(y: np.ndarray, test_fraction: float = 0.3, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Stratified, seeded (train_idx, test_idx), each sorted."""
-    from sklearn.model_selection import train_test_split
-
+    """Stratified, seeded (train_idx, test_idx), each sorted: `engine.data.split.stratified_split`,
+    the network's split, after checks that every class can be drawn and both sides hold every class."""
     y = np.asarray(y)
     _check_labels(y)
     if not 0 < test_fraction < 1:
@@ -94,8 +94,7 @@ def split(y: np.ndarray, test_fraction: float = 0.3, seed: int = 0) -> tuple[np.
             f"{n} samples cannot hold one of each of the {k} classes in both the training and test sets "
             f"with a test fraction of {test_fraction}: add samples or change the test fraction."
         )
-    tr, te = train_test_split(np.arange(n), test_size=test_fraction, stratify=y, random_state=seed)
-    return np.sort(tr), np.sort(te)
+    return stratified_split(y, test_fraction, np.random.default_rng(seed))
 
 
 def subsample_class(y: np.ndarray, cls, keep_fraction: float, seed: int = 0) -> np.ndarray:

@@ -1,9 +1,10 @@
 """Multi-layer perceptrons trained with layer snapshots: the engine of the Layer Manifolds view.
 
 `train(data, TrainConfig(...))` fits an MLP with softmax cross-entropy on a seeded, stratified
-train/test split, and every `snapshot_every` epochs records each layer's activations on all samples
+train/test split (`engine.data.split`), and every `snapshot_every` epochs records each layer's activations on all samples
 (and, for 2-D data, on a grid over the input plane), streaming each `Snapshot` to a callback.
-Divergence and a user's stop end training early with a message, never an exception. The hand-written
+Divergence ends training early with a message, never an exception; a page that interrupts training
+(Streamlit stopping the script) keeps the snapshots the callback was given. The hand-written
 kernel and the epoch loop are in `engine.nets.kernel` (on the array backend of `engine.backend`); `forward`
 is a plain NumPy reference pass. torch is imported only to find or use a GPU.
 """
@@ -19,6 +20,7 @@ import psutil
 
 from engine.backend import GELU_C, GELU_K, LEAK, Backend, Optimizer, make_backend
 from engine.data.datasets import Dataset
+from engine.data.split import stratified_split
 from engine.device import resolve_device
 from engine.grid import Grid
 from engine.nets.kernel import Loop, Network, Prepared, init_weights, snapshot_epochs
@@ -80,7 +82,7 @@ class TrainResult:
     weights: tuple[tuple[np.ndarray, np.ndarray], ...]  # per layer (W (in, out), b (out,)) at epochs[-1]
     mean: np.ndarray  # (n_features,) the network sees (X - mean) / scale
     scale: np.ndarray  # (n_features,)
-    stopped: str | None  # None, or why training ended early: divergence, or "stopped by the user"
+    stopped: str | None  # None, or why training ended early: the loss diverged
     device: str  # "cpu", "cuda" or "mps"
     seconds: float
 
@@ -89,13 +91,11 @@ def train(
     data: Dataset,
     cfg: TrainConfig,
     on_snapshot: Callable[[Snapshot], None] | None = None,
-    should_stop: Callable[[], bool] | None = None,
 ) -> TrainResult:
     """Train an MLP on `data`, recording every layer every `cfg.snapshot_every` epochs.
 
-    Each snapshot goes to `on_snapshot` as it is taken. `should_stop()` is asked whenever the loss
-    is checked (every epoch on the CPU, every tenth on a GPU, and at every snapshot); True ends
-    training after one more snapshot. Raises ValueError with a sentence to act on for bad settings
+    Each snapshot goes to `on_snapshot` as it is taken; an exception it raises ends training there.
+    The loss is checked every epoch on the CPU, every tenth on a GPU, and at every snapshot. Raises ValueError with a sentence to act on for bad settings
     or data; divergence ends training early with `stopped` saying why, and the result holds what
     was recorded up to the last good snapshot (its `weights` are those of `epochs[-1]`).
     """
@@ -104,7 +104,7 @@ def train(
     loop, d, grid = run.loop, run.prepared, run.grid
     emit = None if on_snapshot is None else lambda k: on_snapshot(_snapshot(loop, k))
     with np.errstate(all="ignore"):
-        stopped = loop.run(emit, should_stop)
+        stopped = loop.run(emit)
     k, has_grid = loop.k, grid is not None
     return TrainResult(
         config=cfg,
@@ -227,7 +227,7 @@ def prepare(
             "or pick the label column of your CSV."
         )
     y = np.asarray(data.y, dtype=np.int64)
-    train_index, test_index = _split(y, data.class_names, cfg.test_fraction, rng)
+    train_index, test_index = stratified_split(y, cfg.test_fraction, rng, data.class_names)
     if cfg.batch_size > len(train_index):
         raise ValueError(
             f"The batch size must be 0 (full batch) or at most the {len(train_index)} training rows; "
@@ -249,28 +249,6 @@ def prepare(
         grid=None if grid is None else ((grid - mean) / scale).T,
     )
     return d, mean, scale, grid
-
-
-def _split(
-    y: np.ndarray, class_names: tuple[str, ...], fraction: float, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray]:
-    """Stratified split: round(fraction * count) test rows of each class, at least one when fraction > 0."""
-    train, test = [], []
-    for c in np.unique(y):
-        rows = rng.permutation(np.flatnonzero(y == c))
-        n_test = 0
-        if fraction > 0:
-            if len(rows) < 2:
-                name = class_names[c] if c < len(class_names) else str(c)
-                raise ValueError(
-                    f"Class {name!r} has only {len(rows)} sample, too few to split: each class needs at "
-                    "least 2 (one to train, one to test). Add samples, drop the class, or set the test "
-                    "fraction to 0."
-                )
-            n_test = int(np.clip(round(fraction * len(rows)), 1, len(rows) - 1))
-        test.append(rows[:n_test])
-        train.append(rows[n_test:])
-    return np.sort(np.concatenate(train)), np.sort(np.concatenate(test))
 
 
 def input_grid(X: np.ndarray, size: int) -> np.ndarray:

@@ -50,10 +50,8 @@ def _torch_loss(leaves, X, y, activation, l2):
 
 
 def _initial_weights(data, cfg):
-    """The weights at epoch 0: stopping at the first check records epoch 0 only."""
-    result = train(data, cfg, should_stop=lambda: True)
-    assert list(result.epochs) == [0] and result.stopped == "stopped by the user"
-    return result.weights
+    """The weights at epoch 0: those of the network `train` builds for `cfg`, before any epoch."""
+    return nw.build(data, cfg).net.weights()
 
 
 def _train_rows(data, result):
@@ -201,17 +199,22 @@ def test_divergence_stops_with_a_message_and_keeps_good_data(moons, activation, 
     np.testing.assert_allclose(result.layers[-1][-1], forward(result.weights, X, activation)[-1], atol=1e-4)
 
 
-def test_should_stop_and_callbacks(moons):
-    seen, calls = [], []
+def test_initial_weights_are_those_of_epoch_0(moons):
+    cfg = replace(QUICK, epochs=1, snapshot_every=1)
+    seen = []
+    result = train(moons, cfg, on_snapshot=seen.append)
+    X = (moons.X - result.mean) / result.scale
+    logits = forward(_initial_weights(moons, cfg), X, cfg.activation)[-1]
+    assert seen[0].epoch == 0
+    np.testing.assert_allclose(seen[0].layers[-1], logits, atol=1e-5)
 
-    def stop() -> bool:
-        calls.append(1)
-        return len(calls) > 13  # asked at every epoch on the CPU
 
-    result = train(moons, replace(QUICK, epochs=100), on_snapshot=seen.append, should_stop=stop)
-    assert result.stopped == "stopped by the user"
-    assert [s.epoch for s in seen] == list(result.epochs) == [0, 10, 13]
-    assert len(result.history["train_loss"]) == 14
+def test_callbacks_stream_every_snapshot(moons):
+    seen = []
+    result = train(moons, replace(QUICK, epochs=25), on_snapshot=seen.append)
+    assert result.stopped is None
+    assert [s.epoch for s in seen] == list(result.epochs) == [0, 10, 20, 25]
+    assert len(result.history["train_loss"]) == 26
     for k, snap in enumerate(seen):
         for a, b in zip(snap.layers, result.layers, strict=True):
             np.testing.assert_array_equal(a, b[k])

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.data.datasets import Dataset
+from engine.pca import principal_axes
 
 PCA = "pca"
 
@@ -92,8 +93,5 @@ def _pca2(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     Signs are fixed (largest loading positive) so the picture does not flip between runs."""
     std = X.std(axis=0)
     Z = (X - X.mean(axis=0)) / np.where(std > 0, std, 1.0)
-    _, s, Vt = np.linalg.svd(Z, full_matrices=False)
-    V = Vt[:2]
-    V *= np.sign(V[np.arange(2), np.abs(V).argmax(axis=1)])[:, None]
-    total = (s**2).sum()
-    return Z @ V.T, (s[:2] ** 2) / (total if total > 0 else 1.0)
+    pca = principal_axes(Z, 2)
+    return Z @ pca.axes, pca.variance / (pca.total if pca.total > 0 else 1.0)

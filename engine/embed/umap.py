@@ -131,10 +131,12 @@ def initial_layout(X: np.ndarray, graph: Any, dims: int, seed: int) -> np.ndarra
 
 
 def pca_start(X: np.ndarray, dims: int) -> np.ndarray:
-    """The rows of X (n, d) on their top `dims` principal axes (n, dims), zero-padded if d < dims."""
-    Xc = X - X.mean(axis=0)
-    _, _, vt = np.linalg.svd(Xc[:: max(1, X.shape[0] // 20_000)], full_matrices=False)
-    out = Xc @ vt[:dims].T
+    """The rows of X (n, d) on their top `dims` principal axes (n, dims), zero-padded if d < dims;
+    the axes (engine.pca) are fitted on every (n // 20,000)-th row."""
+    from engine.pca import principal_axes
+
+    pca = principal_axes(X[:: max(1, X.shape[0] // 20_000)], dims)
+    out = (X - X.mean(axis=0)) @ pca.axes
     return np.pad(out, ((0, 0), (0, dims - out.shape[1])))
 
 

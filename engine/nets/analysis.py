@@ -7,17 +7,23 @@ serves `engine.nets.mlp.TrainResult` without depending on it:
 - `embed_snapshot` lays out one snapshot with t-SNE or UMAP through `engine.embed.methods.embed`.
 - `layer_scores` measures how far each layer has untangled the classes at each snapshot: the test
   accuracy of a linear (softmax) probe and a class-separation score.
-- `hybrid_svm` fits an SVM on the last hidden layer's features and compares it with the network's head.
+- `hybrid_svm` fits an SVM (`feature_svm`) on the last hidden layer's features and compares it with
+  the network's head; `hybrid_head` does so for a TrainResult.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from engine.embed.methods import EmbedConfig, embed
+from engine.pca import principal_axes
+
+if TYPE_CHECKING:
+    from engine.nets.mlp import TrainResult
 
 FIT_ROWS = 100_000  # most stacked rows the shared PCA is fitted on (a seeded sample beyond)
 PROBE_ROWS = 4_000  # most train (and test) rows a probe uses (a seeded sample beyond)
@@ -75,22 +81,9 @@ def _array(a: np.ndarray, name: str, ndim: int) -> np.ndarray:
 
 def _pca_axes(X: np.ndarray, k: int, seed: int) -> tuple[np.ndarray, np.ndarray, float]:
     """Mean (w,), top-k principal axes (w, k) and their variance share, of the rows of X (N, w)."""
-    if X.shape[0] > FIT_ROWS:
-        rows = np.random.default_rng(seed).choice(X.shape[0], FIT_ROWS, replace=False)
-        X = X[np.sort(rows)]
-    mean = X.mean(axis=0, dtype=np.float64)  # (w,)
-    mean32 = mean.astype(np.float32)
-    scatter = np.zeros((X.shape[1], X.shape[1]))  # (w, w)
-    for start in range(0, X.shape[0], 8192):
-        block = X[start : start + 8192] - mean32
-        scatter += block.T @ block
-    values, vectors = np.linalg.eigh(scatter)  # ascending
-    axes = vectors[:, ::-1][:, :k]  # (w, k)
-    top = np.abs(axes).argmax(axis=0)
-    axes = axes * np.where(axes[top, np.arange(k)] < 0, -1.0, 1.0)
-    total = float(np.trace(scatter))
-    explained = float(values[::-1][:k].clip(min=0).sum() / total) if total > 0 else 1.0
-    return mean, axes, min(explained, 1.0)
+    pca = principal_axes(X, k, max_rows=FIT_ROWS, seed=seed)
+    explained = float(pca.variance.sum() / pca.total) if pca.total > 0 else 1.0
+    return pca.mean, pca.axes, min(explained, 1.0)
 
 
 def embed_snapshot(
@@ -153,7 +146,7 @@ def layer_scores(
     n = arrays[0].shape[1]
     if any(a.shape[0] not in (1, n_snapshots) or a.shape[1] != n for a in arrays):
         raise ValueError(f"All layers must share the snapshots and samples; got {[a.shape for a in arrays]}.")
-    codes, train, test, n_classes = _split(y, n, train_index, test_index)
+    codes, train, test, n_classes = _codes_and_rows(y, n, train_index, test_index)
     rng = np.random.default_rng(seed)
     task = _Task(codes, _sample(train, rng), _sample(test if test.size else train, rng), n_classes, C)
     common = np.bincount(codes[train], minlength=n_classes).argmax()
@@ -173,7 +166,7 @@ def layer_scores(
     return LayerScores(probe, separation, used.astype(np.int64), chance, scored_on)
 
 
-def _split(y, n: int, train_index, test_index) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+def _codes_and_rows(y, n: int, train_index, test_index) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """Class codes 0..K-1 (n,), train and test rows, and K; ValueErrors a user can act on."""
     y = np.asarray(y)
     if y.shape != (n,):
@@ -272,6 +265,21 @@ def _separation(X: np.ndarray, task: _Task) -> np.ndarray:
         return np.where(total > 0, np.clip(between / total, 0.0, 1.0), 0.0)
 
 
+def last_hidden(layers: Sequence[np.ndarray]) -> np.ndarray:
+    """The layer an SVM head is fitted on: the last hidden one of (hidden layers..., logits)."""
+    return layers[-2]
+
+
+def feature_svm(C: float = 1.0, kernel: str = "rbf", seed: int = 0):
+    """The SVM fitted on a network's last hidden layer: make_pipeline(StandardScaler(), SVC(C, kernel,
+    gamma='scale')), unfitted. Used by `hybrid_svm` and by engine.nets.estimators.NetworkSVM."""
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import SVC
+
+    return make_pipeline(StandardScaler(), SVC(C=float(C), kernel=kernel, random_state=seed))
+
+
 @dataclass(frozen=True)
 class HybridHead:
     svm_test_acc: float  # the SVM on the last hidden layer's features; NaN without test rows
@@ -297,14 +305,10 @@ def hybrid_svm(
 
     features: (n, width) last hidden layer at the final snapshot; logits: (n, n_classes) there;
     y: (n,) class codes 0..K-1 as the network was trained on; grid_features: (g, width) or None.
-    The SVM is make_pipeline(StandardScaler(), SVC(C, kernel)) fitted on the train rows.
+    The SVM is `feature_svm(C, kernel, seed)` fitted on the train rows.
     grid_score = tanh(margin): margin is |decision value| for two classes, and the gap between the
     two highest one-vs-rest scores (votes plus a confidence below 1) for more; 0 on the boundary.
     """
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-    from sklearn.svm import SVC
-
     if kernel not in SVM_KERNELS:
         raise ValueError(f"Unknown SVM kernel {kernel!r}: choose one of {', '.join(SVM_KERNELS)}.")
     if not (np.isfinite(C) and C > 0):
@@ -314,14 +318,13 @@ def hybrid_svm(
     n = features.shape[0]
     if logits.shape[0] != n:
         raise ValueError(f"features and logits must have the same rows; got {n} and {logits.shape[0]}.")
-    _, train, test, _ = _split(y, n, train_index, test_index)
+    _, train, test, _ = _codes_and_rows(y, n, train_index, test_index)
     y = np.asarray(y)
     if not np.issubdtype(y.dtype, np.integer) or y.min() < 0 or y.max() >= logits.shape[1]:
         raise ValueError(f"y must hold class codes 0 to {logits.shape[1] - 1}, one per logit column.")
     if train.size > SVM_ROWS:
         train = np.sort(np.random.default_rng(seed).choice(train, SVM_ROWS, replace=False))
-    model = make_pipeline(StandardScaler(), SVC(C=C, kernel=kernel, random_state=seed))
-    model.fit(features[train], y[train])
+    model = feature_svm(C, kernel, seed).fit(features[train], y[train])
     svm_train = float(model.score(features[train], y[train]))
     svm_test = float(model.score(features[test], y[test])) if test.size else float("nan")
     net_test = float(np.mean(logits[test].argmax(axis=1) == y[test])) if test.size else float("nan")
@@ -337,3 +340,14 @@ def hybrid_svm(
         top = np.sort(decision, axis=1) if decision.ndim == 2 else None
         grid_score = np.tanh(np.abs(decision) if top is None else top[:, -1] - top[:, -2])
     return HybridHead(svm_test, net_test, svm_train, int(train.size), grid_pred, grid_score)
+
+
+def hybrid_head(
+    result: TrainResult, y: np.ndarray, C: float = 1.0, kernel: str = "rbf", seed: int = 0
+) -> HybridHead:
+    """`hybrid_svm` on a finished training run: its last hidden layer and logits at the last snapshot,
+    its split, and its input grid carried through the network (when it has one)."""
+    final = [a[-1] for a in result.layers]  # per layer (n, width) at the last snapshot
+    grid = last_hidden(result.grid_layers)[-1] if result.grid_layers else None
+    return hybrid_svm(last_hidden(final), final[-1], y, result.train_index, result.test_index,
+                      grid_features=grid, C=C, kernel=kernel, seed=seed)  # fmt: skip

@@ -59,7 +59,9 @@ class NetworkClassifier(ClassifierMixin, BaseEstimator):
 
     def transform(self, X) -> np.ndarray:
         """The last hidden layer's activations: the features the network learned."""
-        return self._layers(X)[-2]
+        from engine.nets.analysis import last_hidden
+
+        return last_hidden(self._layers(X))
 
     def predict_proba(self, X) -> np.ndarray:
         logits = self._layers(X)[-1]
@@ -71,7 +73,7 @@ class NetworkClassifier(ClassifierMixin, BaseEstimator):
 
 
 class NetworkSVM(ClassifierMixin, BaseEstimator):
-    """An RBF SVM (C, gamma='scale') on the standardised last hidden layer of a trained network."""
+    """An RBF SVM (`engine.nets.analysis.feature_svm`) on the last hidden layer of a trained network."""
 
     def __init__(
         self,
@@ -87,16 +89,13 @@ class NetworkSVM(ClassifierMixin, BaseEstimator):
         self.epochs, self.C, self.random_state = epochs, C, random_state
 
     def fit(self, X, y):
-        from sklearn.pipeline import make_pipeline
-        from sklearn.preprocessing import StandardScaler
-        from sklearn.svm import SVC
+        from engine.nets.analysis import feature_svm
 
         self.network_ = NetworkClassifier(
             self.width, self.layers, self.activation, lr=self.lr, epochs=self.epochs,
             random_state=self.random_state,
         ).fit(X, y)  # fmt: skip
-        svm = SVC(C=float(self.C), kernel="rbf", random_state=self.random_state)
-        self.svm_ = make_pipeline(StandardScaler(), svm).fit(self.network_.transform(X), y)
+        self.svm_ = feature_svm(self.C, "rbf", self.random_state).fit(self.network_.transform(X), y)
         self.classes_ = self.svm_.classes_
         return self
 

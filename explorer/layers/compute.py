@@ -62,11 +62,6 @@ def layer_scores(
 
 def hybrid_head(result_key: tuple, result: TrainResult, y: np.ndarray) -> Any:
     """An SVM fitted on the last hidden layer's features, against the network's own head."""
-    from engine.nets.analysis import hybrid_svm
+    from engine.nets.analysis import hybrid_head as fit
 
-    def fit() -> Any:
-        grid = result.grid_layers[-2][-1] if result.grid_layers else None
-        return hybrid_svm(result.layers[-2][-1], result.layers[-1][-1], y, result.train_index,
-                          result.test_index, grid_features=grid)  # fmt: skip
-
-    return stored(("hybrid", result_key), fit)
+    return stored(("hybrid", result_key), lambda: fit(result, y))

@@ -11,7 +11,7 @@ import pytest
 
 import engine.embed.methods as emb
 import engine.nets.analysis as la
-from engine.nets.analysis import embed_snapshot, fit_softmax, hybrid_svm, layer_scores, project_layer
+from engine.nets.analysis import HybridHead, embed_snapshot, fit_softmax, hybrid_svm, layer_scores, project_layer
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -309,3 +309,32 @@ def test_hybrid_svm_rejects_bad_input(kwargs, match):
     args |= {"y": np.arange(40) % 2, "train_index": np.arange(30), "test_index": np.arange(30, 40)}
     with pytest.raises(ValueError, match=match):
         hybrid_svm(**(args | kwargs))
+
+
+def test_hybrid_head_fits_the_last_hidden_layer_of_a_training_run():
+    from engine.data.datasets import DatasetConfig, make_dataset
+    from engine.nets.analysis import hybrid_head
+    from engine.nets.mlp import TrainConfig, train
+
+    data = make_dataset(DatasetConfig("moons", 200, 0.1))
+    result = train(data, TrainConfig(hidden=(6, 5), epochs=40, snapshot_every=20, grid_size=9, device="cpu"))
+    head = hybrid_head(result, data.y)
+    same = hybrid_svm(result.layers[1][-1], result.layers[2][-1], data.y, result.train_index,
+                      result.test_index, grid_features=result.grid_layers[1][-1])  # fmt: skip
+    assert head == HybridHead(**{**same.__dict__, "grid_pred": head.grid_pred, "grid_score": head.grid_score})
+    np.testing.assert_array_equal(head.grid_pred, same.grid_pred)
+    np.testing.assert_array_equal(head.grid_score, same.grid_score)
+    assert head.grid_pred.shape == (81,)
+
+
+def test_network_svm_fits_feature_svm_on_last_hidden():
+    from engine.nets.analysis import feature_svm, last_hidden
+    from engine.nets.estimators import NetworkSVM
+
+    X, y = _blobs(120, 2, 2, 1.0)
+    model = NetworkSVM(width=4, layers=2, epochs=20, C=3.0).fit(X, y)
+    feats = model.network_.transform(X)
+    np.testing.assert_array_equal(feats, last_hidden(model.network_._layers(X)))
+    ref = feature_svm(3.0, "rbf", 0).fit(feats, y)
+    np.testing.assert_array_equal(model.decision_function(X), ref.decision_function(feats))
+    assert model.svm_.get_params()["svc__C"] == 3.0 and model.svm_.get_params()["svc__gamma"] == "scale"

@@ -9,6 +9,7 @@ from engine.data.datasets import Dataset
 from engine.nets.mlp import Snapshot, TrainResult
 from explorer.layers import compute
 from explorer.layers.figures import Panel
+from explorer.shared.frames import thin_frames
 
 MAX_FRAMES = 61  # animation frames sent to the browser; snapshots are thinned evenly beyond this
 
@@ -16,13 +17,6 @@ MAX_FRAMES = 61  # animation frames sent to the browser; snapshots are thinned e
 def layer_names(result: TrainResult, with_input: bool = False) -> list[str]:
     hidden = [f"hidden {i + 1}" for i in range(len(result.config.hidden))]
     return (["input"] if with_input else []) + hidden + ["output"]
-
-
-def frame_indices(n_snapshots: int, most: int = MAX_FRAMES) -> np.ndarray:
-    """Evenly thinned snapshot indices, first and last always kept."""
-    if n_snapshots <= most:
-        return np.arange(n_snapshots)
-    return np.unique(np.linspace(0, n_snapshots - 1, most).round().astype(int))
 
 
 def _title(name: str, width: int, method: str, dims: int) -> str:
@@ -62,7 +56,7 @@ def result_panels(
     With `projection` "umap" or "tsne", layers wider than three units show that layout of the
     chosen `snapshot` instead of the PCA animation.
     """
-    frames = frame_indices(len(result.epochs))
+    frames = thin_frames(len(result.epochs), MAX_FRAMES)
     grid = result.grid
     panels = [_input_panel(data, len(frames), grid, key)]
     names = layer_names(result)

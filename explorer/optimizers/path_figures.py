@@ -18,6 +18,7 @@ from engine.nets.landscape import Landscape
 from engine.optim.race import RaceResult
 from engine.optim.surfaces import Surface, SurfaceGrid
 from explorer.shared import theme
+from explorer.shared.frames import thin_frames
 
 MAX_FRAMES = 60  # animation frames: enough to scrub smoothly, few enough to travel fast
 MAX_POINTS = 400  # drawn points per path; the frames still stop at the exact steps they name
@@ -109,10 +110,6 @@ def landscape_paths(land: Landscape) -> PathSet:
         np.array([-1]),
         "epoch",
     )
-
-
-def _frames(n_times: int, max_frames: int = MAX_FRAMES) -> np.ndarray:
-    return np.unique(np.linspace(0, n_times - 1, min(n_times, max_frames)).round().astype(int))
 
 
 def _path_traces(terrain: Terrain, paths: PathSet, upto: int, drawn: np.ndarray) -> list:
@@ -221,7 +218,7 @@ def paths_figure(terrain: Terrain, paths: PathSet, clickable: bool = False, heig
     fig = _terrain_figure(terrain, clickable)
     n_times = len(paths.times)
     stride = max(1, int(np.ceil(n_times / MAX_POINTS)))
-    frames = _frames(n_times)
+    frames = thin_frames(n_times, MAX_FRAMES)
     drawn = np.unique(np.r_[np.arange(0, n_times, stride), frames])
     first = len(fig.data)
     fig.add_traces(_path_traces(terrain, paths, frames[-1], drawn))

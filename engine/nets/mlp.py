@@ -58,6 +58,7 @@ class Snapshot:
 
     epoch: int
     layers: tuple[np.ndarray, ...]  # per hidden layer, then the logits: (n_samples, width), dataset order
+    plane: Grid | None  # the grid over the input plane (2-D data), as in TrainResult.plane
     grid_layers: tuple[np.ndarray, ...] | None  # the same for the grid points: (grid_size**2, width)
     grid_proba: np.ndarray | None  # (grid_size**2, n_classes) softmax on the grid
     train_loss: float  # mean cross-entropy (without the L2 term)
@@ -73,7 +74,7 @@ class TrainResult:
     config: TrainConfig
     epochs: np.ndarray  # (n_snapshots,) epoch of each snapshot
     layers: tuple[np.ndarray, ...]  # per hidden layer, then the logits: (n_snapshots, n_samples, width)
-    grid: np.ndarray | None  # (grid_size**2, 2) grid points in the input's units; row i*g + j = (x_j, y_i)
+    plane: Grid | None  # 2-D data: the grid_size x grid_size grid over the input plane, in the input's units
     grid_layers: tuple[np.ndarray, ...] | None  # per layer: (n_snapshots, grid_size**2, width)
     grid_proba: np.ndarray | None  # (n_snapshots, grid_size**2, n_classes)
     history: dict[str, np.ndarray]  # train_loss, test_loss, train_acc, test_acc: (last epoch + 1,)
@@ -85,6 +86,11 @@ class TrainResult:
     stopped: str | None  # None, or why training ended early: the loss diverged
     device: str  # "cpu", "cuda" or "mps"
     seconds: float
+
+    @property
+    def grid(self) -> np.ndarray | None:
+        """(grid_size**2, 2) the plane's points, row i * grid_size + j = (x_j, y_i); None without a plane."""
+        return None if self.plane is None else self.plane.points
 
 
 def train(
@@ -101,16 +107,16 @@ def train(
     """
     start = time.perf_counter()
     run = build(data, cfg)
-    loop, d, grid = run.loop, run.prepared, run.grid
-    emit = None if on_snapshot is None else lambda k: on_snapshot(_snapshot(loop, k))
+    loop, d, plane = run.loop, run.prepared, run.plane
+    emit = None if on_snapshot is None else lambda k: on_snapshot(_snapshot(loop, k, plane))
     with np.errstate(all="ignore"):
         stopped = loop.run(emit)
-    k, has_grid = loop.k, grid is not None
+    k, has_grid = loop.k, plane is not None
     return TrainResult(
         config=cfg,
         epochs=np.array(loop.epochs, dtype=np.int64),
         layers=tuple(_trim(a, k) for a in loop.layers),
-        grid=grid,
+        plane=plane,
         grid_layers=tuple(_trim(a, k) for a in loop.grid_layers) if has_grid else None,
         grid_proba=_trim(loop.grid_proba, k) if has_grid else None,
         history=loop.history(),
@@ -132,7 +138,7 @@ class Run:
     prepared: Prepared  # split, standardised, laid out for the kernel
     mean: np.ndarray  # (n_features,)
     scale: np.ndarray  # (n_features,)
-    grid: np.ndarray | None  # (grid_size**2, 2) in the input's units, or None
+    plane: Grid | None  # the grid over the input plane, in the input's units, or None
     backend: Backend
     net: Network
     loop: Loop
@@ -148,27 +154,28 @@ def build(data: Dataset, cfg: TrainConfig) -> Run:
     device = resolve_device(cfg.device)
     seeds = np.random.SeedSequence(cfg.seed).spawn(3)
     rng_split, rng_init, rng_batches = (np.random.default_rng(s) for s in seeds)
-    d, mean, scale, grid = prepare(data, cfg, rng_split)
+    d, mean, scale, plane = prepare(data, cfg, rng_split)
     _check_memory(d, cfg)
     bk = make_backend(device)
     sizes = (d.X.shape[0], *cfg.hidden, d.n_classes)
     net = Network(bk, list(sizes), cfg.activation, init_weights(list(sizes), cfg.activation, rng_init))
     opt = Optimizer(bk, net.P.shape[0], cfg.optimizer, cfg.lr, cfg.momentum)
     loop = Loop(net, opt, d, cfg, rng_batches)
-    return Run(d, mean, scale, grid, bk, net, loop, sizes, device)
+    return Run(d, mean, scale, plane, bk, net, loop, sizes, device)
 
 
 def _trim(a: np.ndarray, k: int) -> np.ndarray:
     return a if len(a) == k else a[:k].copy()
 
 
-def _snapshot(loop: Loop, k: int) -> Snapshot:
+def _snapshot(loop: Loop, k: int, plane: Grid | None) -> Snapshot:
     e = loop.epochs[k]
     h = loop.history(e)
     has_grid = loop.grid is not None
     return Snapshot(
         epoch=e,
         layers=tuple(a[k] for a in loop.layers),
+        plane=plane,
         grid_layers=tuple(a[k] for a in loop.grid_layers) if has_grid else None,
         grid_proba=loop.grid_proba[k] if has_grid else None,
         **{name: float(v) for name, v in h.items()},
@@ -219,8 +226,8 @@ def check_config(cfg: TrainConfig) -> None:
 
 def prepare(
     data: Dataset, cfg: TrainConfig, rng: np.random.Generator
-) -> tuple[Prepared, np.ndarray, np.ndarray, np.ndarray | None]:
-    """Split, standardise and lay out the data; also (mean, scale) and the grid in input units."""
+) -> tuple[Prepared, np.ndarray, np.ndarray, Grid | None]:
+    """Split, standardise and lay out the data; also (mean, scale) and the input plane's grid."""
     if data.y is None or len(np.unique(data.y)) < 2:
         raise ValueError(
             "Training needs a label column with at least two classes; choose a labelled dataset "
@@ -238,7 +245,7 @@ def prepare(
     if cfg.standardize:
         mean, std = X[train_index].mean(axis=0), X[train_index].std(axis=0)
         scale = np.where(std > 0, std, 1.0)
-    grid = input_grid(X, cfg.grid_size) if X.shape[1] == 2 and cfg.grid_size else None
+    plane = Grid.around(X, cfg.grid_size) if X.shape[1] == 2 and cfg.grid_size else None
     order = np.concatenate([train_index, test_index])
     d = Prepared(
         X=((X[order] - mean) / scale).T,
@@ -246,17 +253,9 @@ def prepare(
         order=order,
         n_train=len(train_index),
         n_classes=max(data.n_classes, int(y.max()) + 1),
-        grid=None if grid is None else ((grid - mean) / scale).T,
+        grid=None if plane is None else ((plane.points - mean) / scale).T,
     )
-    return d, mean, scale, grid
-
-
-def input_grid(X: np.ndarray, size: int) -> np.ndarray:
-    """(size**2, 2) points over the bounding box of X plus a 10% margin; row i * size + j = (x_j, y_i).
-
-    The grid `train` carries through the network for 2-D data (TrainResult.grid).
-    """
-    return Grid.around(X, size).points
+    return d, mean, scale, plane
 
 
 def _check_memory(d: Prepared, cfg: TrainConfig) -> None:

@@ -6,6 +6,7 @@ A decision surface is drawn by one function for every page that shows one.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -26,19 +27,35 @@ class Panel:
 
     title: str  # e.g. "hidden 1 (16 units, PCA 2-D)"
     coords: np.ndarray  # (n_snapshots, n_samples, 2 or 3)
-    grid: np.ndarray | None = None  # (n_snapshots, g*g, 2 or 3): the input plane's grid through the layer
+    grid: np.ndarray | None = None  # (n_snapshots, ny*nx, 2 or 3): the input plane's grid through the layer
+    grid_shape: tuple[int, int] | None = None  # (ny, nx) of that grid (engine.grid.Grid.shape); None: square
 
 
-def _grid_lines(points: np.ndarray, side: int, stride: int = 2) -> tuple[np.ndarray, ...]:
-    """Every `stride`-th row and column of a side x side lattice, as polylines split by NaN gaps."""
-    lattice = points.reshape(side, side, -1).astype(np.float32)  # (row, col, k)
-    k = lattice.shape[-1]
-    rows, cols = lattice[::stride], lattice.transpose(1, 0, 2)[::stride]  # (side/stride, side, k)
-    gap = np.full((rows.shape[0], 1, k), np.nan, dtype=np.float32)
-    lines = np.concatenate(
-        [np.concatenate([rows, gap], 1).reshape(-1, k), np.concatenate([cols, gap], 1).reshape(-1, k)]
-    )
+def _grid_lines(points: np.ndarray, shape: tuple[int, int], stride: int = 2) -> tuple[np.ndarray, ...]:
+    """Every `stride`-th row and column of an (ny, nx) lattice, as polylines split by NaN gaps."""
+    lattice = points.reshape(*shape, -1).astype(np.float32)  # (row, col, k)
+    rows = lattice[::stride]  # (ny / stride, nx, k)
+    cols = lattice.transpose(1, 0, 2)[::stride]  # (nx / stride, ny, k)
+    lines = np.concatenate([_polylines(rows), _polylines(cols)])
     return tuple(lines[:, j] for j in range(lines.shape[1]))
+
+
+def _lattice_shape(panel: Panel) -> tuple[int, int]:
+    """(ny, nx) of the panel's grid: the one it names, else a square one (a Panel built without it)."""
+    if panel.grid_shape is not None:
+        return panel.grid_shape
+    side = math.isqrt(panel.grid.shape[1])
+    if side * side != panel.grid.shape[1]:
+        raise ValueError(
+            f"A grid of {panel.grid.shape[1]} points is not square: give the Panel its grid_shape."
+        )
+    return side, side
+
+
+def _polylines(lines: np.ndarray) -> np.ndarray:
+    """(m, length, k) lines -> (m * (length + 1), k) points, each line ended by a NaN row."""
+    gap = np.full((lines.shape[0], 1, lines.shape[2]), np.nan, dtype=np.float32)
+    return np.concatenate([lines, gap], 1).reshape(-1, lines.shape[2])
 
 
 def _panel_traces(panel: Panel, t: int, data: Dataset, size: int) -> list:
@@ -47,8 +64,7 @@ def _panel_traces(panel: Panel, t: int, data: Dataset, size: int) -> list:
     three = xyz.shape[1] == 3
     traces = []
     if panel.grid is not None:
-        side = int(round(np.sqrt(panel.grid.shape[1])))
-        line = _grid_lines(panel.grid[t], side)
+        line = _grid_lines(panel.grid[t], _lattice_shape(panel))
         kind = go.Scatter3d if three else go.Scatter
         extra = {"z": line[2]} if three else {}
         traces.append(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from engine.data.datasets import Dataset
+from engine.grid import Grid
 from engine.nets.mlp import Snapshot, TrainResult
 from explorer.layers import compute
 from explorer.layers.figures import Panel
@@ -39,13 +40,18 @@ def input_activations(data: Dataset, n_snapshots: int) -> np.ndarray:
     return np.broadcast_to(data.X[None].astype(np.float32), (n_snapshots, *data.X.shape))
 
 
-def _input_panel(data: Dataset, n_snapshots: int, grid: np.ndarray | None, key: tuple | None) -> Panel:
+def _panel(title: str, proj, plane: Grid | None) -> Panel:
+    """A layer's panel from its projection; its grid lines follow the input plane's lattice."""
+    shape = None if plane is None else plane.shape
+    return Panel(title, proj.coords, proj.grid_coords, shape if proj.grid_coords is not None else None)
+
+
+def _input_panel(data: Dataset, n_snapshots: int, plane: Grid | None, key: tuple | None) -> Panel:
     X = input_activations(data, n_snapshots)
-    G = None if grid is None else np.broadcast_to(grid[None].astype(np.float32), (n_snapshots, *grid.shape))
+    points = None if plane is None else plane.points.astype(np.float32)  # (g, 2)
+    G = None if points is None else np.broadcast_to(points[None], (n_snapshots, *points.shape))
     proj = _project(X, G, key, -1)
-    return Panel(
-        _title("input", data.n_features, proj.method, proj.coords.shape[2]), proj.coords, proj.grid_coords
-    )
+    return _panel(_title("input", data.n_features, proj.method, proj.coords.shape[2]), proj, plane)
 
 
 def result_panels(
@@ -57,8 +63,7 @@ def result_panels(
     chosen `snapshot` instead of the PCA animation.
     """
     frames = thin_frames(len(result.epochs), MAX_FRAMES)
-    grid = result.grid
-    panels = [_input_panel(data, len(frames), grid, key)]
+    panels = [_input_panel(data, len(frames), result.plane, key)]
     names = layer_names(result)
     for i, acts in enumerate(result.layers):
         g = result.grid_layers[i][frames] if result.grid_layers else None
@@ -76,9 +81,7 @@ def result_panels(
             )
             continue
         proj = _project(acts[frames], g, key + (tuple(frames),), i)
-        panels.append(
-            Panel(_title(names[i], width, proj.method, proj.coords.shape[2]), proj.coords, proj.grid_coords)
-        )
+        panels.append(_panel(_title(names[i], width, proj.method, proj.coords.shape[2]), proj, result.plane))
     return panels, frames
 
 
@@ -86,24 +89,13 @@ def panels_at(data: Dataset, *snapshots: Snapshot) -> list[Panel]:
     """Panels for live snapshots (projected on the fly, without storing anything)."""
     n = len(snapshots)
     first = snapshots[0]
-    side = int(round(np.sqrt(len(first.grid_proba)))) if first.grid_proba is not None else 0
-    grid = _input_grid(data, side) if side else None
-    panels = [_input_panel(data, n, grid, None)]
+    panels = [_input_panel(data, n, first.plane, None)]
     for i in range(len(first.layers)):
         acts = np.stack([s.layers[i] for s in snapshots])
         g = np.stack([s.grid_layers[i] for s in snapshots]) if first.grid_layers else None
         proj = _project(acts, g, None, i)
         name = f"hidden {i + 1}" if i < len(first.layers) - 1 else "output"
         panels.append(
-            Panel(
-                _title(name, acts.shape[2], proj.method, proj.coords.shape[2]), proj.coords, proj.grid_coords
-            )
+            _panel(_title(name, acts.shape[2], proj.method, proj.coords.shape[2]), proj, first.plane)
         )
     return panels
-
-
-def _input_grid(data: Dataset, side: int) -> np.ndarray:
-    """The same input-plane grid the engine carries through the network (+10% margin)."""
-    from engine.nets.mlp import input_grid
-
-    return input_grid(data.X, side)

@@ -11,7 +11,14 @@ import pytest
 
 import engine.embed.methods as emb
 import engine.nets.analysis as la
-from engine.nets.analysis import HybridHead, embed_snapshot, fit_softmax, hybrid_svm, layer_scores, project_layer
+from engine.nets.analysis import (
+    HybridHead,
+    embed_snapshot,
+    fit_softmax,
+    hybrid_svm,
+    layer_scores,
+    project_layer,
+)
 
 ROOT = Path(__file__).resolve().parents[3]
 

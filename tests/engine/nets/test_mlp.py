@@ -214,6 +214,7 @@ def test_callbacks_stream_every_snapshot(moons):
     result = train(moons, replace(QUICK, epochs=25), on_snapshot=seen.append)
     assert result.stopped is None
     assert [s.epoch for s in seen] == list(result.epochs) == [0, 10, 20, 25]
+    assert all(s.plane == result.plane for s in seen) and result.plane.shape == (11, 11)
     assert len(result.history["train_loss"]) == 26
     for k, snap in enumerate(seen):
         for a, b in zip(snap.layers, result.layers, strict=True):
@@ -230,6 +231,8 @@ def test_snapshot_shapes_and_grid(moons):
     assert all(a.dtype == np.float32 for a in result.layers)
     assert [a.shape for a in result.grid_layers] == [(6, g, 7), (6, g, 3), (6, g, 2)]
     np.testing.assert_allclose(result.grid_proba.sum(axis=2), 1, atol=1e-5)
+    assert result.plane.shape == (11, 11)
+    np.testing.assert_array_equal(result.grid, result.plane.points)
     assert (result.grid.min(axis=0) < moons.X.min(axis=0)).all()
     assert (result.grid.max(axis=0) > moons.X.max(axis=0)).all()
     assert set(result.history) == {"train_loss", "test_loss", "train_acc", "test_acc"}

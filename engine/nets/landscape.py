@@ -45,6 +45,7 @@ DIRECTIONS = ("random", "pca")
 SCRATCH = ("gelu", "leaky_relu")  # activations that need scratch arrays in engine.backend.activate
 THREADS = max(1, min(4, os.cpu_count() or 1))  # CPU threads sharing a slice's chunks
 CHUNK_ELEMENTS = {"cpu": 2**19, "gpu": 2**26}  # per activation array: about L2-sized on a CPU, large on a GPU
+LIMITS = {"size": (5, 201), "span": (0.05, 100.0)}  # (lowest, highest) a LandscapeConfig accepts
 
 
 @dataclass(frozen=True)
@@ -66,8 +67,8 @@ class LandscapeConfig:
     """Which slice to compute. Frozen, so it is a cache key and URL state at once."""
 
     directions: str = "random"  # "random" (filter-normalised) or "pca" (of the trajectory)
-    size: int = 51  # grid points per axis, 5..201
-    span: float = 1.0  # random: coordinates in [-span, span]; pca: margin around the path, as a share of it
+    size: int = 51  # grid points per axis, in LIMITS["size"]
+    span: float = 1.0  # random: coordinates in [-span, span]; pca: margin around the path, as a share of it; LIMITS["span"]
     seed: int = 0  # random directions
     device: str = "auto"  # engine.device.resolve_device
 
@@ -327,9 +328,10 @@ def _one_blas_thread() -> Iterator[None]:
 def _check(cfg: LandscapeConfig) -> None:
     if cfg.directions not in DIRECTIONS:
         raise ValueError(f"Unknown directions {cfg.directions!r}: choose one of {', '.join(DIRECTIONS)}.")
-    if not isinstance(cfg.size, int | np.integer) or not 5 <= cfg.size <= 201:
-        raise ValueError(f"The grid size must be a whole number from 5 to 201; got {cfg.size!r}.")
-    if not 0 < cfg.span <= 100:
-        raise ValueError(f"The span must be above 0 and at most 100; got {cfg.span}. Try 1.")
+    (lo, hi), (slo, shi) = LIMITS["size"], LIMITS["span"]
+    if not isinstance(cfg.size, int | np.integer) or not lo <= cfg.size <= hi:
+        raise ValueError(f"The grid size must be a whole number from {lo} to {hi}; got {cfg.size!r}.")
+    if not slo <= cfg.span <= shi:
+        raise ValueError(f"The span must be between {slo:g} and {shi:g}; got {cfg.span}. Try 1.")
     if not isinstance(cfg.seed, int | np.integer) or not 0 <= cfg.seed < 2**32:
         raise ValueError(f"The seed must be a whole number from 0 to 2**32 - 1; got {cfg.seed!r}.")

@@ -19,6 +19,7 @@ import numpy as np
 import psutil
 
 from engine.backend import GELU_C, GELU_K, LEAK, Backend, Optimizer, make_backend
+from engine.data.datasets import LIMITS as DATA_LIMITS
 from engine.data.datasets import Dataset
 from engine.data.split import stratified_split
 from engine.device import resolve_device
@@ -27,8 +28,17 @@ from engine.nets.kernel import Loop, Network, Prepared, init_weights, snapshot_e
 
 ACTIVATIONS: tuple[str, ...] = ("tanh", "relu", "leaky_relu", "sigmoid", "gelu", "linear")
 OPTIMIZERS: tuple[str, ...] = ("sgd", "momentum", "adam")
-LIMITS = {"layers": (1, 6), "width": (2, 256), "epochs": (1, 5000), "grid_size": (5, 201)}
-MAX_LR, MAX_L2, MAX_TEST_FRACTION = 100.0, 10.0, 0.9
+LIMITS = {  # (lowest, highest) of each setting a TrainConfig accepts; the page's widgets read these
+    "layers": (1, 6),  # hidden layers
+    "width": (2, 256),  # units per hidden layer
+    "epochs": (1, 3000),
+    "snapshot_every": (1, 3000),
+    "batch_size": (0, DATA_LIMITS["n_samples"][1]),  # 0 = full batch; also at most the training rows
+    "lr": (0.0001, 100.0),  # the page offers up to 10; the engine's tests show divergence at 100
+    "l2": (0.0, 0.1),
+    "grid_size": (5, 201),  # or 0 for no grid
+}
+MAX_TEST_FRACTION = 0.9
 MEMORY_SHARE = 0.5  # share of the free memory the recorded snapshots may take
 
 
@@ -36,14 +46,14 @@ MEMORY_SHARE = 0.5  # share of the free memory the recorded snapshots may take
 class TrainConfig:
     """How to build and train the network. Frozen, so it is a cache key and URL state at once."""
 
-    hidden: tuple[int, ...] = (8, 8)  # width of each hidden layer: 1-6 layers, each 2-256
+    hidden: tuple[int, ...] = (8, 8)  # width of each hidden layer: LIMITS["layers"] layers of LIMITS["width"]
     activation: str = "tanh"  # one of ACTIVATIONS
     optimizer: str = "adam"  # one of OPTIMIZERS
-    lr: float = 0.03  # learning rate, in (0, 100]
+    lr: float = 0.03  # learning rate, in LIMITS["lr"]
     momentum: float = 0.9  # the momentum optimizer's, in [0, 1)
     batch_size: int = 0  # 0 = full batch; else 1..n_train, reshuffled (seeded) every epoch
-    l2: float = 0.0  # adds l2 / 2 * (sum of squared weights, biases excluded) to the loss
-    epochs: int = 300  # 1..5000
+    l2: float = 0.0  # adds l2 / 2 * (sum of squared weights, biases excluded) to the loss; LIMITS["l2"]
+    epochs: int = 300  # in LIMITS["epochs"]
     snapshot_every: int = 5  # epochs between snapshots; epoch 0 and the last epoch are always taken
     test_fraction: float = 0.3  # share of each class held out for testing, in [0, 0.9]
     grid_size: int = 41  # 2-D inputs: a grid_size^2 grid over the data (+10% margin); 0 = none
@@ -198,19 +208,25 @@ def check_config(cfg: TrainConfig) -> None:
         raise ValueError(f"Unknown activation {cfg.activation!r}: choose one of {', '.join(ACTIVATIONS)}.")
     if cfg.optimizer not in OPTIMIZERS:
         raise ValueError(f"Unknown optimizer {cfg.optimizer!r}: choose one of {', '.join(OPTIMIZERS)}.")
-    if not 0 < cfg.lr <= MAX_LR:
-        raise ValueError(f"The learning rate must be above 0 and at most {MAX_LR:g}; got {cfg.lr}.")
+    llo, lhi = LIMITS["lr"]
+    if not llo <= cfg.lr <= lhi:
+        raise ValueError(f"The learning rate must be between {llo:g} and {lhi:g}; got {cfg.lr}.")
     if not 0 <= cfg.momentum < 1:
         raise ValueError(f"Momentum must be at least 0 and below 1; got {cfg.momentum}. Try 0.9.")
-    if not 0 <= cfg.l2 <= MAX_L2:
-        raise ValueError(f"L2 must be between 0 and {MAX_L2:g}; got {cfg.l2}. Try 0.001.")
+    rlo, rhi = LIMITS["l2"]
+    if not rlo <= cfg.l2 <= rhi:
+        raise ValueError(f"L2 must be between {rlo:g} and {rhi:g}; got {cfg.l2}. Try 0.001.")
     elo, ehi = LIMITS["epochs"]
     if not elo <= cfg.epochs <= ehi:
         raise ValueError(f"Epochs must be between {elo} and {ehi:,}; got {cfg.epochs}.")
-    if cfg.snapshot_every < 1:
-        raise ValueError(f"snapshot_every must be at least 1 epoch; got {cfg.snapshot_every}.")
-    if cfg.batch_size < 0:
-        raise ValueError(f"Batch size must be 0 (full batch) or a positive number; got {cfg.batch_size}.")
+    slo, shi = LIMITS["snapshot_every"]
+    if not slo <= cfg.snapshot_every <= shi:
+        raise ValueError(f"snapshot_every must be at least {slo} and at most {shi:,} epochs; got {cfg.snapshot_every}.")
+    blo, bhi = LIMITS["batch_size"]
+    if not blo <= cfg.batch_size <= bhi:
+        raise ValueError(
+            f"Batch size must be 0 (full batch) or a positive number up to {bhi:,}; got {cfg.batch_size}."
+        )
     if not 0 <= cfg.test_fraction <= MAX_TEST_FRACTION:
         raise ValueError(
             f"The test fraction must be between 0 and {MAX_TEST_FRACTION}; got {cfg.test_fraction}."

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from engine.nets.mlp import ACTIVATIONS, OPTIMIZERS, TrainConfig
+from engine.nets.mlp import ACTIVATIONS, LIMITS, OPTIMIZERS, TrainConfig
 from explorer.shared.url_state import Param
 
-LEARNING_RATES = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
-L2_VALUES = (0.0, 0.00001, 0.0001, 0.001, 0.01, 0.1)
+LEARNING_RATES = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)  # inside LIMITS["lr"]
+L2_VALUES = (0.0, 0.00001, 0.0001, 0.001, 0.01, 0.1)  # LIMITS["l2"], decades
+EPOCH_STEP = 10  # the epochs slider moves in tens, from EPOCH_STEP up to LIMITS["epochs"]
+EVERY_REACH = 100  # the snapshot slider's top: sparser snapshots leave too few frames to animate
 PROJECTIONS = ("pca", "umap", "tsne")
+EPOCHS = (max(EPOCH_STEP, LIMITS["epochs"][0]), LIMITS["epochs"][1])  # what the epochs slider offers
+EVERY = (LIMITS["snapshot_every"][0], min(EVERY_REACH, LIMITS["snapshot_every"][1]))
+HIDDEN_HELP = "{} to {} hidden layers, each {} to {} units wide".format(*LIMITS["layers"], *LIMITS["width"])
 
 
 def params() -> tuple[Param, ...]:
@@ -18,11 +23,11 @@ def params() -> tuple[Param, ...]:
         Param("hidden", "8,8"),
         Param("act", "tanh", choices=ACTIVATIONS),
         Param("opt", "adam", choices=OPTIMIZERS),
-        Param("lr", 0.03, bounds=(0.0001, 10.0)),
-        Param("batch", 0, bounds=(0, 20_000)),
-        Param("l2", 0.0, bounds=(0.0, 0.1)),
-        Param("epochs", 300, bounds=(10, 3000)),
-        Param("every", 5, bounds=(1, 100)),
+        Param("lr", 0.03, bounds=(LEARNING_RATES[0], LEARNING_RATES[-1])),
+        Param("batch", 0, bounds=LIMITS["batch_size"]),
+        Param("l2", 0.0, bounds=LIMITS["l2"]),
+        Param("epochs", 300, bounds=EPOCHS),
+        Param("every", 5, bounds=EVERY),
         Param("proj", "pca", choices=PROJECTIONS),
     )
 
@@ -35,9 +40,11 @@ def parse_hidden(text: str) -> tuple[int, ...]:
         raise ValueError(
             f"Hidden layer widths must be whole numbers separated by commas, like '8, 8'; got {text!r}."
         ) from None
-    if not 1 <= len(widths) <= 6 or not all(2 <= w <= 256 for w in widths):
-        raise ValueError("Use 1 to 6 hidden layers, each 2 to 256 units wide (for example '16, 16').")
+    (lo, hi), (wlo, whi) = LIMITS["layers"], LIMITS["width"]
+    if not lo <= len(widths) <= hi or not all(wlo <= w <= whi for w in widths):
+        raise ValueError(f"Use {HIDDEN_HELP} (for example '16, 16').")
     return widths
+
 
 
 def _nearest(value: float, options: tuple[float, ...]) -> float:
@@ -51,16 +58,16 @@ def train_controls(prefix: str, seed: int, device: str) -> TrainConfig:
         st.session_state[p + key] = _nearest(float(st.session_state.get(p + key, options[0])), options)
     st.sidebar.markdown("**Network**")
     hidden = st.sidebar.text_input(
-        "Hidden layer widths", key=f"{p}hidden", help="1-6 layers of 2-256 units, e.g. 16, 16, 2"
+        "Hidden layer widths", key=f"{p}hidden", help=f"{HIDDEN_HELP}, e.g. 16, 16, 2"
     )
     act = st.sidebar.selectbox("Activation", ACTIVATIONS, key=f"{p}act")
     opt = st.sidebar.selectbox("Optimizer", OPTIMIZERS, key=f"{p}opt")
     lr = st.sidebar.select_slider("Learning rate", LEARNING_RATES, key=f"{p}lr")
     with st.sidebar.expander("More training settings"):
-        batch = st.number_input("Batch size (0 = full batch)", 0, 20_000, key=f"{p}batch")
+        batch = st.number_input("Batch size (0 = full batch)", *LIMITS["batch_size"], key=f"{p}batch")
         l2 = st.select_slider("L2 regularisation", L2_VALUES, key=f"{p}l2")
-        epochs = st.slider("Epochs", 10, 3000, step=10, key=f"{p}epochs")
-        every = st.slider("Snapshot every k epochs", 1, 100, key=f"{p}every")
+        epochs = st.slider("Epochs", *EPOCHS, step=EPOCH_STEP, key=f"{p}epochs")
+        every = st.slider("Snapshot every k epochs", *EVERY, key=f"{p}every")
     return TrainConfig(
         hidden=parse_hidden(hidden), activation=act, optimizer=opt, lr=float(lr), batch_size=int(batch),
         l2=float(l2), epochs=int(epochs), snapshot_every=int(every), seed=seed, device=device,

@@ -12,13 +12,15 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from engine.data.datasets import LIMITS as DATA_LIMITS
 from engine.data.datasets import Dataset
 from engine.data.source import DataSource
 from engine.nets.landscape import DIRECTIONS, LandscapeConfig
+from engine.nets.landscape import LIMITS as SLICE_LIMITS
 from engine.nets.mlp import TrainConfig
-from engine.optim.race import MAX_PATHS, MAX_STEPS, OPTIMIZERS, USES_MOMENTUM, PathConfig, RaceConfig
+from engine.optim.race import MAX_LR, MAX_PATHS, MAX_STEPS, OPTIMIZERS, USES_MOMENTUM, PathConfig, RaceConfig
 from engine.optim.surfaces import DATA_SURFACES, FUNCTIONS, MAX_CONDITION, SURFACES, Surface, SurfaceConfig
-from explorer.layers.controls import parse_hidden
+from explorer.layers.controls import EPOCH_STEP, EPOCHS, parse_hidden
 from explorer.shared import widgets
 from explorer.shared.url_state import Param
 
@@ -34,7 +36,9 @@ RACERS = (  # (optimizer, lr, momentum, batch): the defaults of the eight rows
     ("nesterov", 0.001, 0.9, 0),
     ("adagrad", 0.5, 0.9, 0),
 )
-MAX_LR_INPUT = 1e3  # the engine's limit; 0 is typeable, and the engine says why it will not do
+MAX_LR_INPUT = MAX_LR  # the engine's limit; 0 is typeable, and the engine says why it will not do
+MAX_MOMENTUM_INPUT = 0.999  # the engine takes momentum below 1; a URL keeps three decimals of it
+BATCH_RANGE = (0, DATA_LIMITS["n_samples"][1])  # 0 = the optimizer's default; at most the rows
 MAP_OPTIMIZERS = USES_MOMENTUM
 MAX_COND_INPUT = min(1e3, MAX_CONDITION)  # a URL keeps 6 digits; beyond 1000 the bowl is a line anyway
 
@@ -45,8 +49,8 @@ def racer_params() -> tuple[Param, ...]:
         out += [
             Param(f"opt{i}", opt, choices=tuple(OPTIMIZERS)),
             Param(f"lr{i}", lr, bounds=(0.0, MAX_LR_INPUT)),
-            Param(f"mom{i}", mom, bounds=(0.0, 0.999)),
-            Param(f"batch{i}", batch, bounds=(0, 20_000)),
+            Param(f"mom{i}", mom, bounds=(0.0, MAX_MOMENTUM_INPUT)),
+            Param(f"batch{i}", batch, bounds=BATCH_RANGE),
         ]
     return tuple(out)
 
@@ -68,10 +72,10 @@ def params() -> tuple[Param, ...]:
             Param("map", False),
             Param("mapopt", "momentum", choices=MAP_OPTIMIZERS),
             Param("hidden", "16,16"),
-            Param("epochs", 200, bounds=(10, 3000)),
+            Param("epochs", 200, bounds=EPOCHS),
             Param("dirs", "random", choices=DIRECTIONS),
-            Param("lsize", 51, bounds=(5, 201)),
-            Param("span", 1.0, bounds=(0.05, 100.0)),
+            Param("lsize", 51, bounds=SLICE_LIMITS["size"]),
+            Param("span", 1.0, bounds=SLICE_LIMITS["span"]),
         )
         + racer_params()
     )
@@ -122,7 +126,7 @@ def surface_controls(prefix: str, seed: int, device: str) -> Setup | None:
         )
     with sb.expander("Network and slice", expanded=True):
         hidden = parse_hidden(st.text_input("Hidden layer widths", key=f"{p}hidden"))
-        epochs = st.slider("Epochs", 10, 3000, step=10, key=f"{p}epochs")
+        epochs = st.slider("Epochs", *EPOCHS, step=EPOCH_STEP, key=f"{p}epochs")
         dirs = st.radio(
             "Directions",
             DIRECTIONS,
@@ -130,11 +134,10 @@ def surface_controls(prefix: str, seed: int, device: str) -> Setup | None:
             horizontal=True,
             format_func={"random": "random (filter-normalised)", "pca": "PCA of the path"}.get,
         )
-        size = st.slider("Grid points per axis", 5, 201, step=2, key=f"{p}lsize")
+        size = st.slider("Grid points per axis", *SLICE_LIMITS["size"], step=2, key=f"{p}lsize")
         span = st.number_input(
             "Span",
-            0.05,
-            100.0,
+            *SLICE_LIMITS["span"],
             key=f"{p}span",
             format="%g",
             help="Random: the grid covers ±span; PCA: the margin around the path.",
@@ -211,7 +214,7 @@ def racers(prefix: str, n_samples: int) -> tuple[PathConfig, ...]:
         mom = c[2].number_input(
             f"Momentum {i}",
             0.0,
-            0.999,
+            MAX_MOMENTUM_INPUT,
             key=f"{p}mom{i}",
             format="%g",
             step=0.05,
@@ -220,8 +223,7 @@ def racers(prefix: str, n_samples: int) -> tuple[PathConfig, ...]:
         )
         batch = c[3].number_input(
             f"Batch size {i}",
-            0,
-            20_000,
+            *BATCH_RANGE,
             key=f"{p}batch{i}",
             label_visibility="collapsed",
             disabled=not n_samples or opt in ("gd", "sgd"),

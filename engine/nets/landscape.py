@@ -172,52 +172,82 @@ def grid_losses(
     and a row of ones, so biases cost nothing apart. With two classes the last layer computes only the
     margin z_other - z_true and the loss is its softplus; with more, a log-sum-exp over the logits.
     """
-    xp, n, n_layers, k = bk.xp, len(y), len(sizes) - 1, sizes[-1]
     budget = max_elements or CHUNK_ELEMENTS["cpu" if bk.device == "cpu" else "gpu"]
+    plane = _plane(bk, center, d1, d2, sizes, activation, X, y)
+    step = max(1, budget // (max(sizes[1:]) * len(y)))
+    out = np.empty(len(coords))
+    chunk = _chunk_evaluator(plane, bk.asarray(coords), step, out)
+    threads = THREADS if bk.device == "cpu" and len(coords) > step else 1  # NumPy releases the GIL
+    _run_chunks(chunk, range(0, len(coords), step), len(coords), threads, on_progress)
+    return out
+
+
+@dataclass
+class _Plane:
+    """The slice's network on the backend: each layer's center, d1 and d2 matrices, the input, the truth."""
+
+    bk: Backend
+    Ws: list  # per layer [W, D, E], each (1, out, in + 1); two classes: the last is the margin row
+    H0: Array  # (1, n_features + 1, n) the inputs and a row of ones
+    truth: Array  # two classes: (n,) +1 / -1; more: (n,) position of each true logit in a (k, n) block
+    sizes: tuple[int, ...]
+    activation: str
+
+
+def _plane(bk: Backend, center, d1, d2, sizes, activation: str, X: np.ndarray, y: np.ndarray) -> _Plane:
+    n, k = len(y), sizes[-1]
     views = [layer_matrices(v, sizes) for v in (center, d1, d2)]
     if k == 2:  # the margin row z_1 - z_0, its sign flipped for samples of class 1
         views = [[*V[:-1], V[-1][1:] - V[-1][:1]] for V in views]
         truth = bk.asarray(np.where(np.asarray(y) == 0, 1.0, -1.0))
     else:  # the position of each true logit in a (k, n) block
         truth = bk.index(np.asarray(y) * n + np.arange(n))
-    Ws = [[bk.asarray(V[i])[None] for V in views] for i in range(n_layers)]  # (1, out, in + 1) each
+    Ws = [[bk.asarray(V[i])[None] for V in views] for i in range(len(sizes) - 1)]  # (1, out, in + 1) each
     H0 = bk.asarray(np.r_[np.asarray(X).T, np.ones((1, n))])[None]  # (1, n_features + 1, n)
-    step = max(1, budget // (max(sizes[1:]) * n))
-    coords_b, out = bk.asarray(coords), np.empty(len(coords))
-    starts = list(range(0, len(coords), step))
-    local = threading.local()  # each thread's preallocated buffers: fresh large arrays cost page faults
+    return _Plane(bk, Ws, H0, truth, tuple(sizes), activation)
 
-    def buffers() -> tuple[list, list, Array, Array | None]:
-        H = [bk.zeros((step, o + 1, n)) for o in sizes[1:-1]]  # hidden outputs, then a row of ones
-        for h in H:
-            h[:, -1] = 1.0
-        S = [
-            [bk.zeros((step, o, n)) for _ in range(2)] if activation in SCRATCH else None for o in sizes[1:-1]
-        ]
-        return H, S, bk.zeros((step, 1 if k == 2 else k, n)), bk.zeros((step, n)) if k == 2 else None
+
+def _buffers(p: _Plane, step: int) -> tuple[list, list, Array, Array | None]:
+    """One thread's arrays for a chunk of `step` grid points: hidden outputs (a row of ones below each),
+    scratch for the activation, the last layer's output, and the two-class loss's scratch."""
+    bk, sizes, n, k = p.bk, p.sizes, p.H0.shape[2], p.sizes[-1]
+    H = [bk.zeros((step, o + 1, n)) for o in sizes[1:-1]]
+    for h in H:
+        h[:, -1] = 1.0
+    S = [[bk.zeros((step, o, n)) for _ in range(2)] if p.activation in SCRATCH else None for o in sizes[1:-1]]
+    return H, S, bk.zeros((step, 1 if k == 2 else k, n)), bk.zeros((step, n)) if k == 2 else None
+
+
+def _chunk_evaluator(p: _Plane, coords: Array, step: int, out: np.ndarray) -> Callable[[int], int]:
+    """chunk(at): the losses of grid points at..at + step into `out`; returns how many it did.
+    Each thread preallocates its buffers once: fresh large arrays cost page faults."""
+    local, bk, xp, n_layers = threading.local(), p.bk, p.bk.xp, len(p.Ws)
 
     def chunk(at: int) -> int:
-        with np.errstate(all="ignore"):  # per thread: the caller's setting does not reach worker threads
-            return _chunk(at)
-
-    def _chunk(at: int) -> int:
         if not hasattr(local, "buffers"):
-            local.buffers = buffers()
+            local.buffers = _buffers(p, step)
         H, S, Z, T = local.buffers
-        c = min(step, len(coords) - at)
-        a, b = coords_b[at : at + c, 0, None, None], coords_b[at : at + c, 1, None, None]
-        h = H0
-        for i in range(n_layers):
-            (W, D, E), last = Ws[i], i == n_layers - 1
-            z = Z[:c] if last else H[i][:c, :-1]
-            xp.matmul(W + a * D + b * E, h, out=z)  # (c, out, n)
-            if not last:
-                activate(bk, activation, z, *([None, None] if S[i] is None else [t[:c] for t in S[i]]))
-                h = H[i][:c]
-        out[at : at + c] = bk.to_numpy(_mean_loss(bk, Z[:c], None if T is None else T[:c], truth))
+        c = min(step, len(out) - at)
+        a, b = coords[at : at + c, 0, None, None], coords[at : at + c, 1, None, None]
+        h = p.H0
+        with np.errstate(all="ignore"):  # per thread: the caller's setting does not reach worker threads
+            for i in range(n_layers):
+                (W, D, E), last = p.Ws[i], i == n_layers - 1
+                z = Z[:c] if last else H[i][:c, :-1]
+                xp.matmul(W + a * D + b * E, h, out=z)  # (c, out, n)
+                if not last:
+                    activate(bk, p.activation, z, *([None, None] if S[i] is None else [t[:c] for t in S[i]]))
+                    h = H[i][:c]
+            out[at : at + c] = bk.to_numpy(_mean_loss(bk, Z[:c], None if T is None else T[:c], p.truth))
         return c
 
-    threads = THREADS if bk.device == "cpu" and len(starts) > 1 else 1  # NumPy releases the GIL
+    return chunk
+
+
+def _run_chunks(
+    chunk: Callable[[int], int], starts, total: int, threads: int, on_progress: Callable[[float], None] | None
+) -> None:
+    """Every chunk, on `threads` threads; progress is reported from the calling thread."""
     pool = None
     if threads > 1:
         from concurrent.futures import ThreadPoolExecutor
@@ -225,14 +255,13 @@ def grid_losses(
         pool = ThreadPoolExecutor(threads)
     try:
         done = 0
-        for c in pool.map(chunk, starts) if pool else map(chunk, starts):  # progress from this thread
+        for c in pool.map(chunk, starts) if pool else map(chunk, starts):
             done += c
             if on_progress is not None:
-                on_progress(done / len(coords))
+                on_progress(done / total)
     finally:
         if pool:
             pool.shutdown(cancel_futures=True)
-    return out
 
 
 def _mean_loss(bk: Backend, z: Array, t: Array | None, truth: Array) -> Array:

@@ -6,7 +6,6 @@ A decision surface is drawn by one function for every page that shows one.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -28,7 +27,11 @@ class Panel:
     title: str  # e.g. "hidden 1 (16 units, PCA 2-D)"
     coords: np.ndarray  # (n_snapshots, n_samples, 2 or 3)
     grid: np.ndarray | None = None  # (n_snapshots, ny*nx, 2 or 3): the input plane's grid through the layer
-    grid_shape: tuple[int, int] | None = None  # (ny, nx) of that grid (engine.grid.Grid.shape); None: square
+    grid_shape: tuple[int, int] | None = None  # (ny, nx) of that grid (engine.grid.Grid.shape); given with it
+
+    def __post_init__(self) -> None:
+        if (self.grid is None) != (self.grid_shape is None):
+            raise ValueError("A Panel's grid comes with its (ny, nx) shape, and a shape with a grid.")
 
 
 def _grid_lines(points: np.ndarray, shape: tuple[int, int], stride: int = 2) -> tuple[np.ndarray, ...]:
@@ -38,18 +41,6 @@ def _grid_lines(points: np.ndarray, shape: tuple[int, int], stride: int = 2) -> 
     cols = lattice.transpose(1, 0, 2)[::stride]  # (nx / stride, ny, k)
     lines = np.concatenate([_polylines(rows), _polylines(cols)])
     return tuple(lines[:, j] for j in range(lines.shape[1]))
-
-
-def _lattice_shape(panel: Panel) -> tuple[int, int]:
-    """(ny, nx) of the panel's grid: the one it names, else a square one (a Panel built without it)."""
-    if panel.grid_shape is not None:
-        return panel.grid_shape
-    side = math.isqrt(panel.grid.shape[1])
-    if side * side != panel.grid.shape[1]:
-        raise ValueError(
-            f"A grid of {panel.grid.shape[1]} points is not square: give the Panel its grid_shape."
-        )
-    return side, side
 
 
 def _polylines(lines: np.ndarray) -> np.ndarray:
@@ -64,7 +55,7 @@ def _panel_traces(panel: Panel, t: int, data: Dataset, size: int) -> list:
     three = xyz.shape[1] == 3
     traces = []
     if panel.grid is not None:
-        line = _grid_lines(panel.grid[t], _lattice_shape(panel))
+        line = _grid_lines(panel.grid[t], panel.grid_shape)
         kind = go.Scatter3d if three else go.Scatter
         extra = {"z": line[2]} if three else {}
         traces.append(

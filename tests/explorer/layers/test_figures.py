@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from engine.grid import Grid
-from explorer.layers.figures import Panel, _grid_lines, _lattice_shape
+from explorer.layers.figures import Panel, _grid_lines
 
 
 def test_grid_lines_of_a_wide_lattice_run_along_its_rows_and_columns():
@@ -17,9 +17,11 @@ def test_grid_lines_of_a_wide_lattice_run_along_its_rows_and_columns():
     assert all((p[:, 0] == p[0, 0]).all() for p in lines[3:])  # columns: constant x
 
 
-def test_a_panel_names_its_lattice_or_has_a_square_one():
+def test_a_panel_grid_comes_with_its_lattice_shape():
     coords = np.zeros((1, 4, 2))
-    assert _lattice_shape(Panel("a", coords, np.zeros((1, 15, 2)), (3, 5))) == (3, 5)
-    assert _lattice_shape(Panel("b", coords, np.zeros((1, 16, 2)))) == (4, 4)
-    with pytest.raises(ValueError, match="not square"):
-        _lattice_shape(Panel("c", coords, np.zeros((1, 15, 2))))
+    assert Panel("a", coords, np.zeros((1, 15, 2)), (3, 5)).grid_shape == (3, 5)
+    assert Panel("b", coords).grid is None
+    with pytest.raises(ValueError, match="shape"):
+        Panel("c", coords, np.zeros((1, 15, 2)))
+    with pytest.raises(ValueError, match="shape"):
+        Panel("d", coords, None, (3, 5))

@@ -8,6 +8,7 @@ last layer; the linear-probe accuracy rising with depth is that untangling, meas
 from __future__ import annotations
 
 import time
+import functools
 
 import numpy as np
 import streamlit as st
@@ -23,6 +24,7 @@ from explorer.shared import downloads, export, figures, reproduce, widgets
 P = "lm"
 FRAME_SECONDS = 0.25  # at most four live frames a second, so the browser keeps up
 TABLE = widgets.data_params("moons", 500) + controls.params()
+LAST = controls.LAST_SNAPSHOT
 
 
 def live_training(data: Dataset, key: DataSource, cfg: TrainConfig) -> TrainResult | None:
@@ -120,13 +122,16 @@ def exports(data: Dataset, result: TrainResult, fig) -> None:
     st.subheader("Export")
     cols = st.columns(2)
     epochs = [int(e) for e in result.epochs]
-    epoch = cols[0].selectbox(
+    if st.session_state.get(f"{P}_snap") not in [*epochs[:-1], LAST]:  # from a link, or another run
+        st.session_state[f"{P}_snap"] = LAST
+    choice = cols[0].selectbox(
         "Snapshot (epoch) for the activations CSV and the UMAP / t-SNE layouts",
-        epochs,
-        index=len(epochs) - 1,
+        [*epochs[:-1], LAST],
+        format_func=functools.partial(controls.snapshot_label, epochs[-1]),
         key=f"{P}_snap",
     )
-    t = epochs.index(epoch)
+    t = len(epochs) - 1 if choice == LAST else epochs.index(choice)
+    epoch = epochs[t]
     cols[1].download_button(
         "Activations (CSV)",
         lambda: export.csv_bytes(export.activations_frame(data, result, t)),

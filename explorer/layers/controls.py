@@ -12,6 +12,7 @@ L2_VALUES = (0.0, 0.00001, 0.0001, 0.001, 0.01, 0.1)  # LIMITS["l2"], decades
 EPOCH_STEP = 10  # the epochs slider moves in tens, from EPOCH_STEP up to LIMITS["epochs"]
 EVERY_REACH = 100  # the snapshot slider's top: sparser snapshots leave too few frames to animate
 PROJECTIONS = ("pca", "umap", "tsne")
+LAST_SNAPSHOT = -1  # the snapshot picker's value for the last snapshot, whichever epoch that is
 EPOCHS = (max(EPOCH_STEP, LIMITS["epochs"][0]), LIMITS["epochs"][1])  # what the epochs slider offers
 EVERY = (LIMITS["snapshot_every"][0], min(EVERY_REACH, LIMITS["snapshot_every"][1]))
 HIDDEN_HELP = "{} to {} hidden layers, each {} to {} units wide".format(*LIMITS["layers"], *LIMITS["width"])
@@ -29,7 +30,13 @@ def params() -> tuple[Param, ...]:
         Param("epochs", 300, bounds=EPOCHS),
         Param("every", 5, bounds=EVERY),
         Param("proj", "pca", choices=PROJECTIONS),
+        Param("snap", LAST_SNAPSHOT, bounds=(LAST_SNAPSHOT, EPOCHS[1])),  # the Export snapshot's epoch
     )
+
+
+def snapshot_label(last_epoch: int, choice: int) -> str:
+    """How the snapshot picker shows a choice: its epoch, the last one marked."""
+    return f"{last_epoch} (last)" if choice == LAST_SNAPSHOT else str(choice)
 
 
 def parse_hidden(text: str) -> tuple[int, ...]:

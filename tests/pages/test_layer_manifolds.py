@@ -109,3 +109,17 @@ def test_scenario_links_and_url_state():
     assert len(at.get("page_link")) == 3
     assert at.session_state["lm_hidden"] == "16,16,16" and at.session_state["lm_act"] == "relu"
     assert at.query_params["hidden"] in ("16,16,16", ["16,16,16"])
+
+
+def test_the_export_snapshot_lives_in_the_link():
+    at = layers_page({"epochs": "100", "proj": "tsne", "snap": "50"})
+    at.button(key="lm_train").click().run()
+    assert not at.exception
+    assert [a["text"] for a in charts(at)[0]["layout"]["annotations"]][1].endswith("TSNE of epoch 50</sub>")
+    picker = at.selectbox(key="lm_snap")
+    assert picker.value == 50 and picker.options[-1] == "100 (last)"
+    picker.set_value(-1).run()
+    assert "snap" not in at.query_params  # the last snapshot is the default, whichever epoch it is
+    at.query_params["snap"] = "7"  # a link naming an epoch that has no snapshot
+    at.run()
+    assert not at.exception and at.selectbox(key="lm_snap").value == -1

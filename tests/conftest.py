@@ -131,3 +131,13 @@ def pytest_runtest_makereport(item, call):
     if report.failed and item.get_closest_marker("browser") and SERVER_LOGS and SERVER_LOGS[-1].exists():
         text = SERVER_LOGS[-1].read_text(errors="replace")[-8000:]
         report.sections.append(("app server output (tail)", text or "(empty)"))
+
+
+@pytest.fixture
+def fresh_caches():
+    """Every Streamlit cache emptied before the test, so a page computes what it shows."""
+    import streamlit as st
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield

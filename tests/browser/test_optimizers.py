@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page
 
-from tests.browser.test_browser import CHART, WAIT, no_exception, open_app, wait_charts
+from tests.browser.driving import CHART, WAIT, no_exception, open_app, wait_charts
 
 pytestmark = pytest.mark.browser
 

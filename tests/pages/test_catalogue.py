@@ -15,11 +15,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import streamlit as st
 
 from engine.data.tables import TableOptions, read_table, suggest_label, table_to_dataset
 from explorer.shared.export import FORMULA_PREFIXES, csv_bytes, embedding_frame
-from tests.pages.test_pages import charts, inspector
+from tests.apptest import charts, inspector
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 _spec = importlib.util.spec_from_file_location("make_catalogue", DATA / "make_catalogue.py")
@@ -160,14 +159,8 @@ def _is_number(text: str) -> bool:
 # --- the real page: every file uploaded to the Manifold inspector, then a sample still works ------
 
 
-@pytest.fixture
-def _clear_caches():
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
 @pytest.mark.parametrize("name", NAMES)
-def test_page_shows_a_message_or_a_chart_and_stays_usable(name, _clear_caches):
+def test_page_shows_a_message_or_a_chart_and_stays_usable(name, fresh_caches):
     expect = catalogue.MANIFEST[name]
     at = inspector({"data": "upload", "methods": "pca"})
     at.sidebar.get("file_uploader")[0].set_value((name, file_bytes(name), "text/csv"))

@@ -2,34 +2,14 @@
 
 import numpy as np
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from explorer.scenarios import for_page
-from tests.pages.test_pages import APP, TIMEOUT, charts, values
+from tests.apptest import boundaries_page, charts, values
 
-PAGE = "../pages/decision_boundaries.py"
+pytestmark = pytest.mark.usefixtures("fresh_caches")
+
 SMALL = {"gridn": "50", "n": "200"}
-
-
-@pytest.fixture(autouse=True)
-def _clear_caches():
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-
-
-def boundaries_page(query: dict | None = None, upload: bytes | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.run()
-    at.switch_page(PAGE)
-    if query:
-        at.query_params.update(query)
-    at.run()
-    if upload is not None:
-        at.sidebar.get("file_uploader")[0].set_value(("data.csv", upload, "text/csv"))
-        at.run()
-    return at
 
 
 def titles(at: AppTest) -> list[str]:

@@ -1,27 +1,10 @@
 """The Layer manifolds page through AppTest: training, streamed result, scores, errors, links."""
 
 import pytest
-import streamlit as st
-from streamlit.testing.v1 import AppTest
 
-from tests.pages.test_pages import _app, charts, values
+from tests.apptest import charts, layers_page, metric, values
 
-PAGE = "../pages/layer_manifolds.py"
-
-
-@pytest.fixture(autouse=True)
-def _clear_caches():
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-
-
-def layers_page(query: dict | None = None) -> AppTest:
-    return _app(query, PAGE)
-
-
-def metric(at: AppTest, label: str) -> str:
-    return next(m.value for m in at.metric if m.label == label)
+pytestmark = pytest.mark.usefixtures("fresh_caches")
 
 
 def test_nothing_trains_until_train_is_pressed():

@@ -3,24 +3,12 @@ the network's landscape, bad settings, URL state and the scenarios' claims."""
 
 import numpy as np
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from explorer.scenarios import for_page
-from tests.pages.test_pages import _app, charts, values
+from tests.apptest import charts, optimizer_page, values
 
-PAGE = "../pages/optimizer_paths.py"
-
-
-@pytest.fixture(autouse=True)
-def _clear_caches():
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-
-
-def optimizer_page(query: dict | None = None) -> AppTest:
-    return _app(query, PAGE)
+pytestmark = pytest.mark.usefixtures("fresh_caches")
 
 
 def chart(at: AppTest, title: str) -> dict:

@@ -1,53 +1,15 @@
 """Every page through Streamlit's AppTest: controls by key, session state and chart specs."""
 
-import base64
-import json
-from pathlib import Path
-
-import numpy as np
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-ROOT = Path(__file__).resolve().parents[2]
-APP = str(ROOT / "explorer" / "app.py")
-TIMEOUT = 120
+from tests.apptest import TIMEOUT, charts, inspector, open_page, values
 
-
-@pytest.fixture(autouse=True)
-def _clear_caches():
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
-
-
-def _app(query: dict | None = None, page: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    if page:
-        at.run()  # pages registered by st.navigation are known after a first run
-        at.switch_page(page)
-    if query:
-        at.query_params.update(query)
-    return at.run()
-
-
-def inspector(query: dict | None = None) -> AppTest:
-    return _app(query, "../pages/manifold_inspector.py")
-
-
-def charts(at: AppTest) -> list[dict]:
-    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
-
-
-def values(array: list | dict) -> np.ndarray:
-    """A trace's data array from a chart spec: a plain list, or Plotly's base64 typed array."""
-    if isinstance(array, dict):
-        return np.frombuffer(base64.b64decode(array["bdata"]), dtype=array["dtype"])
-    return np.asarray(array)
+pytestmark = pytest.mark.usefixtures("fresh_caches")
 
 
 def test_home_offers_scenarios_and_global_controls():
-    at = _app()
+    at = open_page()
     assert not at.exception
     assert at.title[0].value == "Manifold Explorer"
     links = at.get("page_link")

@@ -362,8 +362,11 @@ def test_unlabelled_dataset_has_no_y_and_says_so():
 
 @pytest.mark.parametrize(
     "text",
-    ["a,b,c\n1.5,,0\n2.5,,1\n3.5,,0\n4.5,,1\n", "a,c\n1.5,0\n2.5,inf\n3.5,1\n4.5,0\n",
-     "a,b,c\n1.5,2.5,0\n2.5,0.5,\n3.5,1.5,1\n4.5,1.5,1\n"],
+    [
+        "a,b,c\n1.5,,0\n2.5,,1\n3.5,,0\n4.5,,1\n",
+        "a,c\n1.5,0\n2.5,inf\n3.5,1\n4.5,0\n",
+        "a,b,c\n1.5,2.5,0\n2.5,0.5,\n3.5,1.5,1\n4.5,1.5,1\n",
+    ],
 )
 def test_small_numeric_tables_embed_in_2d_with_the_suggested_label(text):
     from engine.embed.config import EmbedConfig

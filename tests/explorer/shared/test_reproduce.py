@@ -10,7 +10,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import streamlit as st
 
 from engine.classify.arena import ArenaConfig, arena
 from engine.classify.fit import ModelConfig, fit_all
@@ -26,22 +25,15 @@ from explorer.layers import compute as layer_compute
 from explorer.shared import reproduce
 from explorer.shared.cache import digest
 from explorer.shared.reproduce import literal
-from tests.pages.test_decision_boundaries import boundaries_page
-from tests.pages.test_layer_manifolds import layers_page, metric
-from tests.pages.test_optimizer_paths import optimizer_page
-from tests.pages.test_pages import inspector
+from tests.apptest import boundaries_page, inspector, layers_page, metric, optimizer_page
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[3]
 MOONS = DataSource.of_config(DatasetConfig("moons", n_samples=200, noise=0.1, seed=0))
 CLASSES = (DatasetConfig, TableOptions, EmbedConfig, TrainConfig, ArenaConfig, ModelConfig, PathConfig)
 CONFIGS = {c.__name__: c for c in (*CLASSES, RaceConfig, MapConfig, SurfaceConfig, LandscapeConfig)}
 
 
-@pytest.fixture(autouse=True)
-def _clear_caches():
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    yield
+pytestmark = pytest.mark.usefixtures("fresh_caches")
 
 
 def run_script(text: str, folder: Path, *args: str) -> dict:

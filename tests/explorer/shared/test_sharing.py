@@ -9,7 +9,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from explorer.shared import export, theme
-from tests.pages.test_pages import APP, TIMEOUT, charts
+from tests.apptest import APP, TIMEOUT, charts
 
 PAGES = {
     "inspector": ("../pages/manifold_inspector.py", {"data": "moons", "methods": "pca"}),

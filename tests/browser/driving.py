@@ -1,0 +1,26 @@
+"""Driving the real app in Playwright: opening a page, waiting for its charts, checking for exceptions."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+CHART = "[data-testid='stPlotlyChart']"
+WAIT = 90_000
+
+
+def open_app(page: Page, path: str) -> None:
+    page.goto(page.base_url + path)
+    page.wait_for_selector("[data-testid='stAppViewContainer']")
+
+
+def no_exception(page: Page) -> None:
+    boxes = page.locator("[data-testid='stException']")
+    assert boxes.count() == 0, boxes.all_inner_texts()
+
+
+def wait_charts(page: Page, n: int) -> None:
+    """At least n charts, and the run finished: no "running" widget, which shows only after a delay,
+    and no element still marked stale from the run before (a short run shows no widget at all)."""
+    expect(page.locator(CHART).nth(n - 1)).to_be_visible(timeout=WAIT)
+    expect(page.locator("[data-testid='stStatusWidget']")).to_have_count(0, timeout=WAIT)
+    expect(page.locator("[data-stale='true']")).to_have_count(0, timeout=WAIT)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import importlib
 import json
 import pkgutil
-import resource
+import re
 import socket
 import statistics
 import subprocess
@@ -89,9 +89,12 @@ def median_time(fn: Callable[[], object], repeat: int) -> float:
     return median(times)
 
 
-def peak_rss_mb() -> float:
-    """Peak resident memory of this process so far, in MB (ru_maxrss is KiB on Linux)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def vmhwm_mb(pid: int | str = "self") -> float:
+    """Peak resident memory (VmHWM in /proc/PID/status) of one process, in MB. Unlike ru_maxrss it
+    is that process's own: not carried over from a parent across fork and exec, not mixed with
+    children's."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024
 
 
 def free_port() -> int:

@@ -8,17 +8,19 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmarks import ROOT, benchmark, free_port, median, run_python
+from benchmarks import ROOT, benchmark, free_port, median, run_python, vmhwm_mb
 from benchmarks._browser import app_command, chromium, goto_when_served, server
 
 ROWS, COLUMNS = 100_000, 50
 MAIN = '[data-testid="stMainBlockContainer"]'
 
-# Each script runs in a fresh interpreter, so its peak RSS is that of the work (plus imports).
+# Each script runs in a fresh interpreter and reads its own VmHWM, so its peak memory is that of the
+# work (plus imports), not the parent's carried over.
 # Imports happen before the clock in both: a running server has them loaded after its first
 # embedding. scikit-learn's import (paid once per server, on the first embedding) is reported apart.
 OURS = """
-import json, resource, sys, time
+import json, sys, time
+from benchmarks import vmhwm_mb
 from engine.data.tables import read_table, TableOptions
 from engine.data.clean import table_to_dataset
 from engine.embed.config import EmbedConfig
@@ -46,18 +48,18 @@ lap("quality")
 fig = scatter_figure(emb.coords, data, emb.index, "PCA", ["PCA 1", "PCA 2"])
 sent = fig.to_json()
 lap("figure")
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"stages": stages, "peak_mb": peak, "json_mb": len(sent) / 2**20, "sklearn_import": sklearn_import}))
+print(json.dumps({"stages": stages, "peak_mb": vmhwm_mb(), "json_mb": len(sent) / 2**20, "sklearn_import": sklearn_import}))
 """
 
 PEER = """
-import json, resource, sys, time
+import json, sys, time
+from benchmarks import vmhwm_mb
 import pandas as pd
 from sklearn.decomposition import PCA
 t = time.perf_counter()
 coords = PCA(2).fit_transform(pd.read_csv(sys.argv[1]).to_numpy())
 seconds = time.perf_counter() - t
-print(json.dumps({"seconds": seconds, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+print(json.dumps({"seconds": seconds, "peak_mb": vmhwm_mb()}))
 """
 
 
@@ -72,12 +74,13 @@ def write_csv(path: Path, seed: int = 0) -> None:
 
 def browser_upload(browser, csv: Path) -> dict[str, float]:
     """Upload `csv` on /inspector?data=upload&methods=pca of a fresh server; seconds from handing
-    the file to the input until the dataset caption, then the chart, show."""
+    the file to the input until the dataset caption, then the chart, show, and the server process's
+    peak memory (its own VmHWM, read before it is stopped)."""
     port = free_port()
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     try:
         page = context.new_page()
-        with server(app_command(port), ROOT):
+        with server(app_command(port), ROOT) as proc:
             goto_when_served(page, f"http://127.0.0.1:{port}/inspector?data=upload&methods=pca")
             upload = page.locator('[data-testid="stFileUploaderDropzoneInput"]')
             upload.wait_for(state="attached", timeout=60_000)
@@ -90,7 +93,8 @@ def browser_upload(browser, csv: Path) -> dict[str, float]:
             except Exception as exc:
                 shown = " | ".join(page.locator(MAIN).inner_text().split("\n")[:6])
                 raise RuntimeError(f"{str(exc).splitlines()[0]} Page showed: {shown}") from exc
-            return {"parsed": parsed, "chart": time.perf_counter() - start}
+            chart = time.perf_counter() - start
+            return {"parsed": parsed, "chart": chart, "peak_mb": vmhwm_mb(proc.pid)}
     finally:
         context.close()
 
@@ -105,10 +109,16 @@ def browser_figures(csv: Path, runs: int) -> dict:
     return {
         "browser_s": median([r["chart"] for r in done]),  # upload handed over -> chart drawn
         "browser_parsed_s": median([r["parsed"] for r in done]),  # -> dataset caption shown
+        "browser_server_peak_mb": max(r["peak_mb"] for r in done),  # the app's server process
     }
 
 
-@benchmark("csv_100k", "under 5 s end to end and peak memory under 2 GB")
+@benchmark(
+    "csv_100k",
+    "a 100,000 x 50 CSV read, cleaned, PCA-embedded, scored and drawn as a figure in a fresh process: "
+    "under 5 s and that process's peak memory (its VmHWM) under 2 GB; the app server's VmHWM after the "
+    "same upload in a browser is reported apart (browser_server_peak_mb) and not judged",
+)
 def csv_100k(repeat: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         csv = Path(tmp) / "wide.csv"

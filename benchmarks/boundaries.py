@@ -3,7 +3,8 @@
 Each measures from the data to every fitted result (grid predictions, test predictions, scores);
 nothing is drawn. Fresh-process cases run through `run_python` (one interpreter per run), so the
 start of `fit_all`'s worker processes is measured where a user would pay it. Peers are plain
-sequential loops over the same estimators, in the same run.
+sequential loops over the same estimators, in the same run; boundaries_sklearn also runs the
+example's loop under joblib.Parallel on two cores.
 """
 
 from __future__ import annotations
@@ -275,20 +276,30 @@ def example_loop(datasets: list) -> list[float]:
     """The example's own loop, drawing left out: fit each scaled pipeline, score it on the test rows,
     and compute the response DecisionBoundaryDisplay.from_estimator(response_method="auto") draws
     (decision_function, else predict_proba, else predict) on the mesh. The test scores, in order."""
+    return [_example_fit(*d, clf) for d in datasets for clf in example_classifiers()]
+
+
+def _example_fit(X, y, train, test, mesh, clf) -> float:
+    """One (dataset, classifier) of the example's loop: the fit, the mesh response and the test score."""
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    scores = []
-    for X, y, train, test, mesh in datasets:
-        for clf in example_classifiers():
-            clf = make_pipeline(StandardScaler(), clf)
-            clf.fit(X[train], y[train])
-            scores.append(clf.score(X[test], y[test]))
-            for method in ("decision_function", "predict_proba", "predict"):
-                if hasattr(clf, method):
-                    getattr(clf, method)(mesh)
-                    break
-    return scores
+    clf = make_pipeline(StandardScaler(), clf)
+    clf.fit(X[train], y[train])
+    for method in ("decision_function", "predict_proba", "predict"):
+        if hasattr(clf, method):
+            getattr(clf, method)(mesh)
+            break
+    return clf.score(X[test], y[test])
+
+
+def example_joblib(datasets: list, n_jobs: int = 2) -> list[float]:
+    """The example's loop as a user would spread it over two cores: joblib.Parallel(n_jobs) over its
+    30 (dataset, classifier) fits, the same work as example_loop. The test scores, in order."""
+    from joblib import Parallel, delayed
+
+    jobs = (delayed(_example_fit)(*d, clf) for d in datasets for clf in example_classifiers())
+    return Parallel(n_jobs=n_jobs)(jobs)
 
 
 def example_engine(datasets: list, cfgs: list) -> list[float]:
@@ -340,6 +351,7 @@ def sklearn_process() -> dict:
     "scikit-learn's classifier-comparison workload (10 classifiers x 3 datasets, 100 x 100 mesh response "
     "and test score) through fit_all, against the example's own sequential loop: <= 0.75 x, in the steady "
     "state (fitting workers started and warm, both cores used, an empty cache, nothing fitted twice); "
+    "the same loop under joblib.Parallel(n_jobs=2), its workers warm too (joblib_s, joblib_ratio), and "
     "runs in fresh processes whose workers start inside the clock are reported apart and not judged",
 )
 def boundaries_sklearn(repeat: int) -> dict:
@@ -348,7 +360,8 @@ def boundaries_sklearn(repeat: int) -> dict:
     datasets, cfgs = example_datasets(), example_configs()
     warm_workers()
     ours_scores, peer_scores = example_engine(datasets, cfgs), example_loop(datasets)  # first calls
-    ours, peer = [], []
+    joblib_scores = example_joblib(datasets)  # starts joblib's two workers
+    ours, peer, parallel = [], [], []
     for _ in range(repeat):  # alternate, so drifts in machine load hit both alike
         start = time.perf_counter()
         example_engine(datasets, cfgs)
@@ -356,6 +369,9 @@ def boundaries_sklearn(repeat: int) -> dict:
         start = time.perf_counter()
         example_loop(datasets)
         peer.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        example_joblib(datasets)
+        parallel.append(time.perf_counter() - start)
     cold = [run_python(_IN_FRESH_PROCESS.format("sklearn_process")) for _ in range(max(1, repeat // 2))]
     ours_s, peer_s = median(ours), median(peer)
     same = sum(a == b for a, b in zip(ours_scores, peer_scores, strict=True))
@@ -363,6 +379,9 @@ def boundaries_sklearn(repeat: int) -> dict:
         "ours_s": ours_s,
         "peer_s": peer_s,
         "meets": ours_s <= 0.75 * peer_s,
+        "joblib_s": median(parallel),  # the example's loop over joblib.Parallel(n_jobs=2)
+        "joblib_ratio": ours_s / median(parallel),
+        "joblib_same_scores": joblib_scores == peer_scores,
         "workers": N_JOBS,
         "cold_workers_ours_s": median([r["ours_s"] for r in cold]),  # fresh process, workers start inside
         "cold_workers_peer_s": median([r["peer_s"] for r in cold]),

@@ -1,4 +1,4 @@
-"""umap_digits, umap_50k, tsne_5k: our UMAP and t-SNE against umap-learn, scikit-learn and openTSNE.
+"""umap_digits, umap_click, umap_50k, tsne_5k: our UMAP and t-SNE against umap-learn, scikit-learn and openTSNE.
 
 Each side runs in a fresh interpreter, alternating, so both pay their imports (and umap-learn its
 JIT compilation, as a user's first run does) and drifts in machine load hit both alike; umap_50k also
@@ -56,7 +56,7 @@ print(json.dumps({"seconds": seconds, "peak_mb": vmhwm_mb()}))
 """
 
 # umap-learn as a second fit in a running process: imported and its numba JIT compiled by a fit of
-# 2,000 rows before the clock, then the timed fit of the whole table.
+# a sample (argv[3] rows, default 2,000) before the clock, then the timed fit of the whole table.
 UMAP_LEARN_WARM = r"""
 import json, sys, time, warnings
 import numpy as np
@@ -65,7 +65,8 @@ warnings.filterwarnings("ignore")
 X = np.load(sys.argv[1])
 import umap
 t = time.perf_counter()
-umap.UMAP().fit_transform(X[np.random.default_rng(1).choice(len(X), min(len(X), 2000), replace=False)])
+rows = int(sys.argv[3]) if len(sys.argv) > 3 else 2000
+umap.UMAP().fit_transform(X[np.random.default_rng(1).choice(len(X), min(len(X), rows), replace=False)])
 warmup = time.perf_counter() - t
 t = time.perf_counter()
 Y = umap.UMAP().fit_transform(X)
@@ -283,7 +284,13 @@ def floor_in_browser(browser, folder: Path) -> float:
         context.close()
 
 
-@benchmark("umap_digits", "app launch -> finished UMAP of digits drawn <= 1/4 x umap-learn (fresh process), trustworthiness >= its - 0.01", repeat=3)  # fmt: skip
+@benchmark(
+    "umap_digits",
+    "app launch -> finished UMAP of digits drawn <= a bare Streamlit app drawing the same finished "
+    "coordinates (floor) + 1.0 s, trustworthiness >= umap-learn's - 0.01 (umap-learn fresh process: "
+    "the floor's coordinates, reported as umap_learn_s)",
+    repeat=3,
+)
 def umap_digits(repeat: int) -> dict:
     from engine.data.datasets import load_bundled
     from engine.embed.methods import standardize
@@ -300,20 +307,80 @@ def umap_digits(repeat: int) -> dict:
             trust_peer.append(trust(X, np.load(out)))
             np.save(Path(tmp) / "coords.npy", np.load(out))
             floor.append(floor_in_browser(browser, Path(tmp)))
-    ours_s, peer_s = median([r["shown"] for r in ours]), median(peer)
+    ours_s, floor_s = median([r["shown"] for r in ours]), median(floor)
     t_ours, t_peer = median([r["trust"] for r in ours]), median(trust_peer)
     return {
         "ours_s": ours_s,  # launch -> the finished embedding drawn
-        "peer_s": peer_s,
-        "meets": passes(ours_s, peer_s, 1 / 4, t_ours, t_peer),
+        # launch -> a bare Streamlit app's Plotly chart of finished coordinates: no computation at all
+        "peer_s": floor_s,
+        "meets": ours_s <= floor_s + 1.0 and t_ours >= t_peer - 0.01,
+        "over_floor_s": ours_s - floor_s,
         "first_picture_s": median([r["first"] for r in ours]),
         "scores_shown_s": median([r["done"] for r in ours]),
-        # launch -> a bare Streamlit app's Plotly chart of finished coordinates: no computation at all
-        "floor_s": median(floor),
-        "floor_ratio": median(floor) / peer_s,
+        "umap_learn_s": median(peer),  # fresh process, import and JIT compilation included
+        "umap_learn_ratio": ours_s / median(peer),
         "trust_ours": t_ours,  # as the page shows it, 3 decimals
         "trust_peer": t_peer,
         "ours_runs_s": [r["shown"] for r in ours],
+        "floor_runs_s": floor,
+        "umap_learn_runs_s": peer,
+    }
+
+
+def click_in_browser(browser) -> float:
+    """Launch the app showing PCA of digits and wait until its scores are shown; then add UMAP in the
+    Methods box and press Compute: seconds from that press until the finished UMAP is drawn. The
+    server's background warm-up (after the first paint) may still be running when Compute is pressed,
+    as it is for a user who chooses UMAP at once."""
+    port = free_port()
+    cmd = [sys.executable, "-m", "explorer.cli", "--no-browser", "--port", str(port)]
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    try:
+        page = context.new_page()
+        with server(cmd, ROOT):
+            goto_when_served(page, f"http://127.0.0.1:{port}/inspector?data=digits&methods=pca")
+            page.get_by_text(re.compile(r"trustworthiness \d\.\d{3}")).first.wait_for(timeout=120_000)
+            sidebar = page.locator("[data-testid='stSidebar']")
+            methods = sidebar.locator("[data-testid='stMultiSelect']").filter(has_text="Methods")
+            methods.click()
+            page.get_by_role("option", name="UMAP", exact=True).click()
+            page.keyboard.press("Escape")
+            methods.get_by_text("UMAP", exact=True).wait_for(timeout=10_000)  # the choice is shown
+            compute = sidebar.get_by_role("button", name="Compute", exact=True)
+            start = time.perf_counter()
+            compute.click()
+            umap_title = page.locator('[data-testid="stPlotlyChart"] .gtitle', has_text=re.compile(r"^UMAP$"))
+            umap_title.first.wait_for(timeout=120_000)
+            return time.perf_counter() - start
+    finally:
+        context.close()
+
+
+@benchmark(
+    "umap_click",
+    "in a running app showing PCA of digits, UMAP added and Compute pressed -> the finished UMAP drawn: "
+    "<= 1.0 s (peer: umap-learn warm, its JIT compiled by a fit of 500 rows, fitting the same digits in "
+    "the same process)",
+    repeat=3,
+)
+def umap_click(repeat: int) -> dict:
+    from engine.data.datasets import load_bundled
+    from engine.embed.methods import standardize
+
+    X = standardize(load_bundled("digits").X)
+    ours, peer = [], []
+    with tempfile.TemporaryDirectory() as tmp, chromium() as browser:
+        data, out = str(Path(tmp) / "X.npy"), str(Path(tmp) / "peer.npy")
+        np.save(data, X)
+        for _ in range(repeat):  # a fresh server each time: the result would be cached
+            ours.append(click_in_browser(browser))
+            peer.append(run_python(UMAP_LEARN_WARM, data, out, "500")["seconds"])
+    ours_s = median(ours)
+    return {
+        "ours_s": ours_s,  # Compute pressed -> the finished UMAP drawn
+        "peer_s": median(peer),  # the fit alone, nothing drawn
+        "meets": ours_s <= 1.0,
+        "ours_runs_s": ours,
         "peer_runs_s": peer,
     }
 

@@ -31,18 +31,19 @@ class Benchmark:
     goal: str  # in words, e.g. "ours <= 1.5 x bare Streamlit app"
     fn: Callable[[int], dict]  # repeat -> figures
     repeat: int  # default repetitions
+    cuda: bool = False  # prints CUDA figures when a CUDA device is present (run by --gpu)
 
 
 REGISTRY: dict[str, Benchmark] = {}
 
 
-def benchmark(name: str, goal: str, repeat: int = 5) -> Callable:
-    """Register `fn(repeat) -> dict of figures` under `name`."""
+def benchmark(name: str, goal: str, repeat: int = 5, cuda: bool = False) -> Callable:
+    """Register `fn(repeat) -> dict of figures` under `name`; `cuda`: it has CUDA figures too."""
 
     def register(fn: Callable[[int], dict]) -> Callable[[int], dict]:
         if name in REGISTRY:
             raise ValueError(f"Benchmark {name!r} is registered twice.")
-        REGISTRY[name] = Benchmark(name, goal, fn, repeat)
+        REGISTRY[name] = Benchmark(name, goal, fn, repeat, cuda)
         return fn
 
     return register

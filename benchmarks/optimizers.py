@@ -94,6 +94,7 @@ def _slice_setup(hidden: tuple[int, ...], n: int, epochs: int, device: str):
     "landscape",
     "51 x 51 loss slice of a 2-16-16-2 tanh MLP on 1,000 points, batched, on CPU: >= 8 x faster than the per-point loop (torch module: set weights, forward, loss); on CUDA also a 4 x 256 network on 20,000 points",
     repeat=5,
+    cuda=True,
 )
 def landscape(repeat: int) -> dict:
     from engine.backend import make_backend

@@ -106,10 +106,12 @@ def train_capture(repeat: int) -> dict:
 
 @benchmark(
     "default_run",
-    "the Layer manifolds default (moons, 2 x 8 tanh, 300 epochs, snapshots every 5 with the 41 x 41 grid) on CPU, with every frame's figure built: < 3 s",
+    "the Layer manifolds default (moons, 2 x 8 tanh, 300 epochs, snapshots every 5 with the 41 x 41 grid) on CPU, "
+    "with every snapshot's live figure built as the page builds it and serialised as Streamlit does: <= 1.0 s "
+    "(the finished run's animated figure is reported beside it)",
 )
 def default_run(repeat: int) -> dict:
-    import numpy as np
+    import plotly.io as pio
 
     from engine.data.datasets import DatasetConfig, make_dataset
     from engine.nets.mlp import TrainConfig, train
@@ -120,12 +122,22 @@ def default_run(repeat: int) -> dict:
     cfg = TrainConfig(device="cpu")
     train(data, replace(cfg, epochs=5))  # first-call imports are not the workload
 
+    def live(s, drawn: list) -> None:  # the page draws at most four a second; here every snapshot is drawn
+        panels = panels_at(data, s)
+        if not drawn:
+            drawn.append(nf.LiveLayers(data, panels, s.epoch))
+        fig = drawn[0].figure(panels, s.epoch)
+        pio.to_json(fig.to_dict(), validate=False)  # what st.plotly_chart does with a figure
+
     def run() -> int:
-        frames = []
-        result = train(data, cfg, on_snapshot=frames.append)
-        for s in frames:  # the page draws at most four a second; here every snapshot is drawn
-            nf.layer_figure(data, panels_at(data, s), np.array([s.epoch]), animate=False).to_json()
-        return len(result.epochs)
+        drawn = []
+        return len(train(data, cfg, on_snapshot=lambda s: live(s, drawn)).epochs)
+
+    def animated() -> None:
+        shots = []
+        result = train(data, cfg, on_snapshot=shots.append)
+        nf.layer_figure(data, panels_at(data, *shots), result.epochs).to_json()
 
     seconds = median_time(run, repeat)
-    return {"ours_s": seconds, "peer_s": None, "meets": seconds < 3.0, "frames": run()}
+    return {"ours_s": seconds, "peer_s": None, "meets": seconds <= 1.0, "frames": run(),
+            "with_animated_figure_s": median_time(animated, repeat)}  # fmt: skip

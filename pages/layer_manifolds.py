@@ -7,8 +7,8 @@ last layer; the linear-probe accuracy rising with depth is that untangling, meas
 
 from __future__ import annotations
 
-import time
 import functools
+import time
 
 import numpy as np
 import streamlit as st
@@ -31,7 +31,7 @@ def live_training(data: Dataset, key: DataSource, cfg: TrainConfig) -> TrainResu
     """Train with frames drawn as snapshots arrive; snapshots are kept if the user presses Stop."""
     status, chart = st.empty(), st.empty()
     kept = st.session_state[f"{P}_partial"] = {"cfg": cfg, "snapshots": []}
-    last = [0.0]
+    last, live = [0.0], []
 
     def on_snapshot(s: Snapshot) -> None:
         kept["snapshots"].append(s)
@@ -42,8 +42,10 @@ def live_training(data: Dataset, key: DataSource, cfg: TrainConfig) -> TrainResu
             s.epoch / cfg.epochs,
             text=f"Epoch {s.epoch} / {cfg.epochs} · train loss {s.train_loss:.4f} · test accuracy {s.test_acc:.3f}",
         )
-        fig = nf.layer_figure(data, panels_at(data, s), np.array([s.epoch]), animate=False)
-        chart.plotly_chart(fig)
+        panels = panels_at(data, s)
+        if not live:
+            live.append(nf.LiveLayers(data, panels, s.epoch))
+        chart.plotly_chart(live[0].figure(panels, s.epoch))
 
     try:
         result = compute.train(key, data, cfg, on_snapshot)

@@ -53,7 +53,6 @@ def parse_hidden(text: str) -> tuple[int, ...]:
     return widths
 
 
-
 def _nearest(value: float, options: tuple[float, ...]) -> float:
     return min(options, key=lambda o: abs(o - value))
 

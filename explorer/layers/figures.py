@@ -49,41 +49,29 @@ def _polylines(lines: np.ndarray) -> np.ndarray:
     return np.concatenate([lines, gap], 1).reshape(-1, lines.shape[2])
 
 
-def _panel_traces(panel: Panel, t: int, data: Dataset, size: int) -> list:
-    """The traces of one panel at snapshot t: grid lines first, then one trace per class."""
+def _panel_traces(panel: Panel, t: int, data: Dataset, size: int) -> list[dict]:
+    """The traces of one panel at snapshot t, as plain trace dicts: grid lines first, then one trace
+    per class. Dicts, so that animation frames and live frames skip Plotly's per-property checks."""
     xyz = panel.coords[t].astype(np.float32)  # float32 halves what travels to the browser
     three = xyz.shape[1] == 3
+    kind = "scatter3d" if three else "scatter"
     traces = []
     if panel.grid is not None:
         line = _grid_lines(panel.grid[t], panel.grid_shape)
-        kind = go.Scatter3d if three else go.Scatter
-        extra = {"z": line[2]} if three else {}
-        traces.append(
-            kind(
-                x=line[0],
-                y=line[1],
-                mode="lines",
-                line={"color": GRID_COLOR, "width": 1},
-                hoverinfo="skip",
-                showlegend=False,
-                **extra,
-            )
-        )
+        traces.append({
+            "type": kind, "x": line[0], "y": line[1], **({"z": line[2]} if three else {}), "mode": "lines",
+            "line": {"color": GRID_COLOR, "width": 1}, "hoverinfo": "skip", "showlegend": False,
+        })  # fmt: skip
     labels = data.y if data.y is not None else np.zeros(len(xyz), dtype=np.int64)
     names = data.class_names or (data.name,)
+    marker = max(size - 3, 2) if three else size
     for k, name in enumerate(names):
         m = labels == k
-        style = {
-            "mode": "markers",
-            "name": name,
-            "legendgroup": name,
-            "showlegend": False,
-            "marker": {"size": size if not three else max(size - 3, 2), "color": theme.class_color(k)},
-        }
-        if three:
-            traces.append(go.Scatter3d(x=xyz[m, 0], y=xyz[m, 1], z=xyz[m, 2], **style))
-        else:
-            traces.append(go.Scatter(x=xyz[m, 0], y=xyz[m, 1], **style))
+        traces.append({
+            "type": kind, "x": xyz[m, 0], "y": xyz[m, 1], **({"z": xyz[m, 2]} if three else {}),
+            "mode": "markers", "name": name, "legendgroup": name, "showlegend": False,
+            "marker": {"size": marker, "color": theme.class_color(k)},
+        })  # fmt: skip
     return traces
 
 
@@ -113,14 +101,14 @@ def layer_figure(
         subplot_titles=[p.title for p in panels],
         horizontal_spacing=0.04,
     )
-    size = max(marker_size(panels[0].coords.shape[1]) - 2, 3)
+    size = _marker(panels)
     for c, panel in enumerate(panels, start=1):
         for tr in _panel_traces(panel, frame, data, size):
             fig.add_trace(tr, row=1, col=c)
         if panel.coords.shape[2] == 2:
-            both = panel.coords if panel.grid is None else np.concatenate([panel.coords, panel.grid], axis=1)
-            fig.update_xaxes(range=_range(both[..., 0]), row=1, col=c, showticklabels=False)
-            fig.update_yaxes(range=_range(both[..., 1]), row=1, col=c, showticklabels=False)
+            xr, yr = _axis_ranges(panel)
+            fig.update_xaxes(range=xr, row=1, col=c, showticklabels=False)
+            fig.update_yaxes(range=yr, row=1, col=c, showticklabels=False)
     for i, name in enumerate(data.class_names):  # one legend for all panels
         fig.add_trace(
             go.Scatter(
@@ -136,8 +124,48 @@ def layer_figure(
     fig.update_layout(legend={"orientation": "h", "y": -0.08}, margin={"t": 100})
     fig.update_scenes(xaxis_showticklabels=False, yaxis_showticklabels=False, zaxis_showticklabels=False)
     if animate and n_snap > 1:
-        _animate(fig, data, panels, epochs, size)
+        return _animated(fig, data, panels, epochs, size)
     return fig
+
+
+def _marker(panels: Sequence[Panel]) -> int:
+    return max(marker_size(panels[0].coords.shape[1]) - 2, 3)
+
+
+def _axis_ranges(panel: Panel) -> tuple[list[float], list[float]]:
+    """x and y ranges of a 2-D panel that hold its points and its grid at every snapshot it has."""
+    both = panel.coords if panel.grid is None else np.concatenate([panel.coords, panel.grid], axis=1)
+    return _range(both[..., 0]), _range(both[..., 1])
+
+
+class LiveLayers:
+    """The picture of a network while it trains, one snapshot at a time.
+
+    The first snapshot is laid out by `layer_figure`; every later one only replaces the traces'
+    coordinates, the axis ranges and the title in a copy of that figure's dict, built without
+    Plotly's per-property checks: a frame costs milliseconds instead of a fresh figure's tenth of a
+    second, so every snapshot can be drawn.
+    """
+
+    def __init__(self, data: Dataset, panels: Sequence[Panel], epoch: int, height: int = 420) -> None:
+        self._data, self._size = data, _marker(panels)
+        self._base = layer_figure(data, panels, np.array([epoch]), animate=False, height=height).to_dict()
+
+    def figure(self, panels: Sequence[Panel], epoch: int) -> go.Figure:
+        """The figure of `panels` (one snapshot each, laid out as the first) at `epoch`."""
+        base = self._base
+        traces, layout = list(base["data"]), dict(base["layout"])
+        slot = 0
+        for panel in panels:
+            for tr in _panel_traces(panel, 0, self._data, self._size):
+                traces[slot] = base["data"][slot] | {k: tr[k] for k in ("x", "y", "z") if k in tr}
+                slot += 1
+            if panel.coords.shape[2] == 2:
+                axes = traces[slot - 1].get("xaxis", "x")[1:], traces[slot - 1].get("yaxis", "y")[1:]
+                for name, suffix, rng in zip(("xaxis", "yaxis"), axes, _axis_ranges(panel), strict=True):
+                    layout[name + suffix] = layout.get(name + suffix, {}) | {"range": rng}
+        layout["title"] = layout.get("title", {}) | {"text": f"Epoch {int(epoch)}"}
+        return go.Figure({"data": traces, "layout": layout}, _validate=False)
 
 
 def _static(panel: Panel) -> bool:
@@ -146,25 +174,29 @@ def _static(panel: Panel) -> bool:
     return same and (panel.grid is None or np.array_equal(panel.grid[0], panel.grid[-1]))
 
 
-def _animate(fig: go.Figure, data: Dataset, panels: Sequence[Panel], epochs: np.ndarray, size: int) -> None:
-    """Add one frame per snapshot, carrying only the panels that change over training."""
+def _animated(
+    fig: go.Figure, data: Dataset, panels: Sequence[Panel], epochs: np.ndarray, size: int
+) -> go.Figure:
+    """`fig` with one frame per snapshot, each carrying only the panels that change over training;
+    the frames are trace dicts put in without Plotly's per-property checks (they are many)."""
     moving, first = [], 0
     for p in panels:
         n = len(_panel_traces(p, 0, data, size))
         if not _static(p):
             moving.append((p, list(range(first, first + n))))
         first += n
-    fig.frames = [
-        go.Frame(
-            name=str(int(e)),
-            traces=[i for _, idx in moving for i in idx],
-            data=[tr for p, _ in moving for tr in _panel_traces(p, t, data, size)],
-            layout={"title": {"text": f"Epoch {int(e)}"}},
-        )
-        for t, e in enumerate(epochs)
-    ]
     names = [str(int(e)) for e in epochs]
     fig.update_layout(**theme.play_controls(names, names, "epoch", 120, redraw=True, y=-0.12))
+    frames = [
+        {
+            "name": name,
+            "traces": [i for _, idx in moving for i in idx],
+            "data": [tr for p, _ in moving for tr in _panel_traces(p, t, data, size)],
+            "layout": {"title": {"text": f"Epoch {name}"}},
+        }
+        for t, name in enumerate(names)
+    ]
+    return go.Figure({**fig.to_dict(), "frames": frames}, _validate=False)
 
 
 def curves_figure(history: dict[str, np.ndarray], height: int = 320) -> go.Figure:

@@ -150,7 +150,10 @@ def test_voting_scenario_is_true_and_confusion_matrices_on_demand():
     assert voting > acc.drop(acc.index[[n.startswith("Voting") for n in acc.index]]).max()
     assert not any(t.startswith("Confusion") for t in titles(at))
     at.toggle(key="db_confusion").set_value(True).run()
-    conf = next(c for c in charts(at) if c["layout"]["title"]["text"].startswith("Confusion"))
+    assert not at.exception and not at.error, (at.exception or at.error)[0].value
+    found = [c for c in charts(at) if c["layout"].get("title", {}).get("text", "").startswith("Confusion")]
+    assert found, f"no confusion chart among {titles(at)}"
+    conf = found[0]
     assert len(conf["data"]) == 4
     counts = matrix(conf["data"][0]["text"])
     assert counts.sum() == round(0.3 * 1500)

@@ -87,18 +87,30 @@ class Landscape:
     explained: np.ndarray  # (2,) pca: share of the trajectory's variance per direction; NaN for random
     device: str
     seconds: float
+    center: np.ndarray  # (n_params,) float64, the trained weights the plane passes through
+    d1: np.ndarray  # (n_params,) float64, the first direction: a point (a, b) is center + a d1 + b d2
+    d2: np.ndarray  # (n_params,) float64, the second direction
 
 
-def record_trajectory(data: Dataset, cfg: TrainConfig) -> Trajectory:
+def record_trajectory(
+    data: Dataset, cfg: TrainConfig, on_progress: Callable[[float], None] | None = None
+) -> Trajectory:
     """Train as engine.nets.mlp.train does (the same `build`), keeping the flat weights at every snapshot
     epoch. TrainResult keeps only the last weights, so the loop runs with a snapshot callback that copies
-    them. No input grid is carried (it does not affect training)."""
+    them. No input grid is carried (it does not affect training). `on_progress` gets the share of the
+    epochs done at every snapshot."""
     cfg = replace(cfg, grid_size=0)
     run = build(data, cfg)
     d, bk, net, loop = run.prepared, run.backend, run.net, run.loop
     kept: list[np.ndarray] = []
+
+    def keep(k: int) -> None:
+        kept.append(np.array(bk.to_numpy(net.P), dtype=np.float32))
+        if on_progress is not None:
+            on_progress(loop.epochs[k] / max(cfg.epochs, 1))
+
     with np.errstate(all="ignore"):
-        stopped = loop.run(lambda k: kept.append(np.array(bk.to_numpy(net.P), dtype=np.float32)))
+        stopped = loop.run(keep)
     return Trajectory(
         config=cfg,
         epochs=np.array(loop.epochs, dtype=np.int64),
@@ -329,6 +341,9 @@ def loss_landscape(
         explained=explained,
         device=device,
         seconds=time.perf_counter() - start,
+        center=center,
+        d1=np.asarray(d1, dtype=np.float64),
+        d2=np.asarray(d2, dtype=np.float64),
     )
 
 

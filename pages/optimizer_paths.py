@@ -2,8 +2,9 @@
 
 What to notice: on a narrow valley plain gradient descent zig-zags and crawls while momentum
 builds speed along it; on the examples axis SGD is far ahead of full-batch descent, though its
-path keeps jittering near the minimum (the gradient cloud shows why); and a network's landscape
-shown here is a 2-D slice of a surface with thousands of dimensions.
+path keeps jittering near the minimum (the gradient cloud shows why); and on a network's landscape
+each racer trains the real network, whose loss (solid) keeps falling where the 2-D slice under its
+projected path (dashed) cannot follow: the slice is a plane through a space of thousands of dimensions.
 """
 
 from __future__ import annotations
@@ -109,53 +110,59 @@ def clouds_view(skey: tuple, surface, result, cfg) -> None:
     )
 
 
-def landscape_view(setup: ow.Setup) -> None:
+def landscape_view(setup: ow.Setup, rcfg) -> None:
     with st.spinner(
         f"Training a {'-'.join(map(str, setup.train.hidden))} network for {setup.train.epochs} epochs…"
     ):
         traj = compute.trajectory(setup.data_key, setup.data, setup.train)
-    bar = st.progress(0.0, text="Evaluating the slice…")
-    try:
-        land = compute.landscape(
-            setup.data_key,
-            traj,
-            setup.landscape,
-            lambda f: bar.progress(f, text=f"Evaluating the slice… {f:.0%}"),
-        )
-    finally:
-        bar.empty()
-    terrain, paths = of.landscape_terrain(land), of.landscape_paths(land)
-    on_slice = paths.loss[:, 0]
-    gap = np.abs(land.path_loss - on_slice)
-    at = int(np.argmax(gap))
+    land = with_progress("Evaluating the slice…",
+                         lambda f: compute.landscape(setup.data_key, traj, setup.landscape, f))  # fmt: skip
+    race = with_progress("Racing the optimizers…",
+                         lambda f: compute.landscape_race(setup.data_key, setup.data, traj, land, rcfg, f))  # fmt: skip
+    for label, why in zip(race.labels, race.stopped, strict=True):
+        if why:
+            st.warning(f"{label}: {why} Its path stops at its last good epoch, marked ✕.", icon="💥")
+    gap = np.abs(race.real_loss - race.slice_loss)
+    at, who = np.unravel_index(np.nanargmax(gap), gap.shape) if np.isfinite(gap).any() else (0, 0)
     st.info(
-        f"**A 2-D slice is a slice.** This network has {traj.weights.shape[1]:,} weights; the plot shows the "
-        "training loss on one plane through the trained weights, and the training path projected onto it. "
-        f"The real weights mostly lie off the plane: at epoch {int(land.epochs[at])} the loss there was "
-        f"{land.path_loss[at]:.3g}, while the slice under the projected point reads {on_slice[at]:.3g}.",
+        f"**A 2-D slice is a slice.** This network has {traj.weights.shape[1]:,} weights; each racer trains "
+        "all of them from the same start, and the plot shows its weights projected onto one plane through "
+        f"the weights {ow.NET_LABELS[traj.config.optimizer]} (lr {traj.config.lr:g}) reached. The real weights "
+        f"mostly lie off the plane: at epoch {int(race.epochs[at])} {race.labels[who]}'s loss was "
+        f"{race.real_loss[at, who]:.3g}, while the slice under its projected point reads "
+        f"{race.slice_loss[at, who]:.3g}.",
         icon=":material/layers:",
     )
+    terrain, paths = of.landscape_terrain(land), of.landscape_race_paths(race)
     name = f"{setup.data.name}_landscape"
-    table = lambda: of.paths_table(paths)  # noqa: E731
+    table = lambda: of.landscape_race_table(race)  # noqa: E731
     left, right = st.columns([3, 2])
     with left:
         downloads.chart(of.paths_figure(terrain, paths), name, f"{P}_land", table=table)
+        st.caption("Press ▶ Play to watch the race, drag the slider to scrub.")
     with right:
         downloads.chart(of.surface3d_figure(terrain, paths), f"{name}_3d", f"{P}_land3d", table=table)
-    curves = np.c_[land.path_loss, on_slice]
-    fig = rf.loss_figure(
-        ("at the real weights", "on the slice, under the projected point"),
-        land.epochs,
-        curves,
-        time_name="epoch",
-        title="Training loss along the path",
+    fig = rf.real_vs_slice_figure(race.labels, race.epochs, race.real_loss, race.slice_loss)
+    downloads.chart(fig, f"{name}_loss", f"{P}_landloss", table=table)
+    st.caption(
+        "Solid: the training loss at a racer's real weights, which is what it descends. Dashed: the slice's "
+        "loss under its projected point, which is what the contours show. The gap is the descent the "
+        f"slice cannot see. Slice of {land.config.size}² points in {land.seconds:.2f} s on {land.device}; "
+        f"{len(race.labels)} racers trained in {race.seconds:.2f} s."
     )
-    downloads.chart(fig, f"{name}_loss", f"{P}_landloss")
-    st.caption(f"Slice of {land.config.size}² points computed in {land.seconds:.2f} s on {land.device}.")
     st.download_button("Python script",
-                       lambda: reproduce.landscape_script(setup.data_key, setup.train, setup.landscape),
+                       lambda: reproduce.landscape_script(setup.data_key, setup.train, setup.landscape, rcfg),
                        f"{name}.py", "text/x-python", key=f"{P}_script", on_click="ignore",
                        help=reproduce.HELP)  # fmt: skip
+
+
+def with_progress(text: str, run):
+    """run(on_progress) under a progress bar that goes once it is done."""
+    bar = st.progress(0.0, text=text)
+    try:
+        return run(lambda f: bar.progress(min(max(f, 0.0), 1.0), text=f"{text} {f:.0%}"))
+    finally:
+        bar.empty()
 
 
 seed = widgets.page_start("Optimizer paths", "optimizers", P, TABLE)
@@ -165,6 +172,8 @@ try:
     if setup is not None and setup.surface is not None:
         surface = compute.loss_surface(setup.data_key, setup.data, setup.surface)
         cfg = ow.race_controls(P, seed, surface)
+    elif setup is not None:
+        cfg = ow.landscape_racers(P)
 except ValueError as exc:
     st.error(str(exc))
     setup = None
@@ -173,7 +182,7 @@ if setup is None:
     st.stop()
 try:
     if surface is None:
-        landscape_view(setup)
+        landscape_view(setup, cfg)
     else:
         race_view(setup, surface, cfg)
 except ValueError as exc:

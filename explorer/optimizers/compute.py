@@ -1,4 +1,4 @@
-"""Cached computations of the Optimizer paths view: loss surfaces and their grids, races, gradient clouds, the convergence map, a network's trajectory and its loss landscape."""
+"""Cached computations of the Optimizer paths view: loss surfaces and their grids, races, gradient clouds, the convergence map, a network's trajectory, its loss landscape and the optimizers raced on it."""
 
 from __future__ import annotations
 
@@ -64,3 +64,19 @@ def landscape(
     from engine.nets.landscape import loss_landscape
 
     return stored(("landscape", data_key, traj.config, cfg), lambda: loss_landscape(traj, cfg, progress))
+
+
+def landscape_race(
+    data_key: DataSource,
+    data: Dataset,
+    traj: Any,
+    land: Any,
+    cfg: Any,
+    progress: Callable[[float], None] | None = None,
+) -> Any:
+    """The racers `cfg` (an engine.nets.landscape_race.LandscapeRaceConfig) trained from the trajectory's
+    start and placed on the slice `land`."""
+    from engine.nets.landscape_race import race_on_landscape
+
+    key = ("landscape_race", data_key, traj.config, land.config, cfg)
+    return stored(key, lambda: race_on_landscape(data, traj, land, cfg, progress))

@@ -17,6 +17,11 @@ from engine.data.datasets import Dataset
 from engine.data.source import DataSource
 from engine.nets.landscape import DIRECTIONS, LandscapeConfig
 from engine.nets.landscape import LIMITS as SLICE_LIMITS
+from engine.nets.landscape_race import LABELS as NET_LABELS
+from engine.nets.landscape_race import MAX_RACERS as NET_MAX_RACERS
+from engine.nets.landscape_race import LandscapeRaceConfig, Racer
+from engine.nets.mlp import LIMITS as TRAIN_LIMITS
+from engine.nets.mlp import OPTIMIZERS as NET_OPTIMIZERS
 from engine.nets.mlp import TrainConfig
 from engine.optim.race import MAX_LR, MAX_PATHS, MAX_STEPS, OPTIMIZERS, USES_MOMENTUM, PathConfig, RaceConfig
 from engine.optim.surfaces import DATA_SURFACES, FUNCTIONS, MAX_CONDITION, SURFACES, Surface, SurfaceConfig
@@ -40,6 +45,7 @@ MAX_LR_INPUT = MAX_LR  # the engine's limit; 0 is typeable, and the engine says 
 MAX_MOMENTUM_INPUT = 0.999  # the engine takes momentum below 1; a URL keeps three decimals of it
 BATCH_RANGE = (0, DATA_LIMITS["n_samples"][1])  # 0 = the optimizer's default; at most the rows
 MAP_OPTIMIZERS = USES_MOMENTUM
+NET_RACERS = LandscapeRaceConfig().racers  # the defaults of the network racers' rows
 MAX_COND_INPUT = min(1e3, MAX_CONDITION)  # a URL keeps 6 digits; beyond 1000 the bowl is a line anyway
 
 
@@ -51,6 +57,18 @@ def racer_params() -> tuple[Param, ...]:
             Param(f"lr{i}", lr, bounds=(0.0, MAX_LR_INPUT)),
             Param(f"mom{i}", mom, bounds=(0.0, MAX_MOMENTUM_INPUT)),
             Param(f"batch{i}", batch, bounds=BATCH_RANGE),
+        ]
+    return tuple(out)
+
+
+def landscape_racer_params() -> tuple[Param, ...]:
+    """The network racers' rows: `lracers`, then `lopt<i>`, `llr<i>`, `lbatch<i>`."""
+    out = [Param("lracers", len(NET_RACERS), bounds=(1, NET_MAX_RACERS))]
+    for i, r in enumerate(NET_RACERS, start=1):
+        out += [
+            Param(f"lopt{i}", r.optimizer, choices=NET_OPTIMIZERS),
+            Param(f"llr{i}", r.lr, bounds=TRAIN_LIMITS["lr"]),
+            Param(f"lbatch{i}", r.batch_size, bounds=BATCH_RANGE),
         ]
     return tuple(out)
 
@@ -78,6 +96,7 @@ def params() -> tuple[Param, ...]:
             Param("span", 1.0, bounds=SLICE_LIMITS["span"]),
         )
         + racer_params()
+        + landscape_racer_params()
     )
 
 
@@ -247,3 +266,29 @@ def map_controls(prefix: str) -> str | None:
         label_visibility="collapsed",
     )
     return str(opt) if on else None
+
+
+def landscape_racers(prefix: str) -> LandscapeRaceConfig:
+    """The racers on a network's landscape: one row of widgets each (optimizer, learning rate, batch size),
+    keys `<prefix>_lracers`, `<prefix>_lopt<i>`, `<prefix>_llr<i>`, `<prefix>_lbatch<i>`."""
+    p = f"{prefix}_"
+    n = st.columns(4)[0].number_input("Racers", 1, NET_MAX_RACERS, key=f"{p}lracers")
+    widths = [3, 2, 2]
+    for col, head in zip(st.columns(widths), ("Optimizer", "Learning rate", "Batch size"), strict=True):
+        col.caption(head)
+    out = []
+    for i in range(1, int(n) + 1):
+        c = st.columns(widths, vertical_alignment="center")
+        opt = c[0].selectbox(f"Network optimizer {i}", NET_OPTIMIZERS, key=f"{p}lopt{i}",
+                             format_func=NET_LABELS.get, label_visibility="collapsed")  # fmt: skip
+        lr = c[1].number_input(f"Network learning rate {i}", *TRAIN_LIMITS["lr"], key=f"{p}llr{i}",
+                               format="%g", step=0.01, label_visibility="collapsed")  # fmt: skip
+        batch = c[2].number_input(
+            f"Network batch size {i}",
+            *BATCH_RANGE,
+            key=f"{p}lbatch{i}",
+            label_visibility="collapsed",
+            help="Rows per step, reshuffled every epoch; 0 = the full batch.",
+        )
+        out.append(Racer(str(opt), float(lr), int(batch)))
+    return LandscapeRaceConfig(tuple(out))

@@ -57,6 +57,39 @@ def loss_figure(
     return fig
 
 
+def real_vs_slice_figure(
+    labels: Sequence[str],
+    epochs: np.ndarray,
+    real: np.ndarray,
+    sliced: np.ndarray,
+    title: str = "Training loss of each racer: at its real weights and on the slice",
+    height: int = 400,
+) -> go.Figure:
+    """Per racer, the loss at its real weights (solid) and the slice's loss under its projected point
+    (dashed, the same colour), against epochs. real, sliced: (n_epochs, n_racers); log scale when positive."""
+    fig = go.Figure()
+    for i, name in enumerate(labels):
+        for what, values, dash in (("real weights", real, "solid"), ("on the slice", sliced, "dash")):
+            fig.add_trace(
+                go.Scatter(
+                    x=epochs,
+                    y=values[:, i],
+                    mode="lines",
+                    name=f"{name}: {what}",
+                    legendgroup=name,
+                    line={"color": theme.class_color(i), "width": 2, "dash": dash},
+                )
+            )
+    both = np.r_[real.ravel(), sliced.ravel()]
+    finite = both[np.isfinite(both)]
+    log = bool(len(finite)) and bool((finite > 0).all())
+    fig.update_xaxes(title="epoch")
+    fig.update_yaxes(type="log" if log else "linear", title="training loss")
+    fig.update_layout(**theme.base_layout(title, height))
+    fig.update_layout(legend={"orientation": "h", "y": -0.25}, margin={"t": 70})
+    return fig
+
+
 def cloud_figure(clouds: Sequence[GradientCloud], axes: tuple[str, str], height: int = 440) -> go.Figure:
     """Mini-batch gradients at a point (one colour per batch size) around the full gradient."""
     fig = go.Figure()

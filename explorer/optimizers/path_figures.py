@@ -1,8 +1,8 @@
 """Figures of optimizer races and loss landscapes: arrays in, `go.Figure` out; no Streamlit here.
 
-A race and a network's trajectory share one picture: a `Terrain` (the loss on a grid) with a
-`PathSet` (positions over steps or epochs) animated over its contours in the browser, and a 3-D
-view. Rugged surfaces (Rosenbrock, Beale, Himmelblau) get log-spaced contour levels. Loss curves,
+A race on a surface and a race on a network's landscape share one picture: a `Terrain` (the loss on a
+grid) with a `PathSet` (positions over steps or epochs) animated over its contours in the browser, and
+a 3-D view. Rugged surfaces (Rosenbrock, Beale, Himmelblau) get log-spaced contour levels. Loss curves,
 gradient clouds and the convergence map are in `explorer.optimizers.loss_figures`.
 """
 
@@ -15,6 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from engine.nets.landscape import Landscape
+from engine.nets.landscape_race import LandscapeRace
 from engine.optim.race import RaceResult
 from engine.optim.surfaces import Surface, SurfaceGrid
 from explorer.shared import theme
@@ -88,28 +89,13 @@ def landscape_terrain(land: Landscape) -> Terrain:
     return Terrain(land.alphas, land.betas, land.loss, names, title, np.zeros((1, 2)), "trained weights")
 
 
-def slice_loss(land: Landscape) -> np.ndarray:
-    """(n_snapshots,) the slice's loss under each projected point, bilinear between grid nodes."""
-    a, b = land.path[:, 0], land.path[:, 1]
-    fa = np.interp(a, land.alphas, np.arange(len(land.alphas)))
-    fb = np.interp(b, land.betas, np.arange(len(land.betas)))
-    j0, i0 = np.minimum(fa.astype(int), len(land.alphas) - 2), np.minimum(fb.astype(int), len(land.betas) - 2)
-    ta, tb = fa - j0, fb - i0
-    L = land.loss
-    top = L[i0, j0] * (1 - ta) + L[i0, j0 + 1] * ta
-    bottom = L[i0 + 1, j0] * (1 - ta) + L[i0 + 1, j0 + 1] * ta
-    return top * (1 - tb) + bottom * tb
-
-
-def landscape_paths(land: Landscape) -> PathSet:
-    return PathSet(
-        ("training path (projected)",),
-        land.path[:, None, :],
-        slice_loss(land)[:, None],
-        land.epochs,
-        np.array([-1]),
-        "epoch",
+def landscape_race_paths(race: LandscapeRace) -> PathSet:
+    """Every racer's projected path over the slice, at the slice's loss under it."""
+    labels = tuple(
+        f"{name} · diverged after epoch {int(race.epochs[max(k - 1, 0)])}" if k >= 0 else name
+        for name, k in zip(race.labels, race.diverged_at, strict=True)
     )
+    return PathSet(labels, race.path, race.slice_loss, race.epochs, race.diverged_at, "epoch")
 
 
 def _path_traces(terrain: Terrain, paths: PathSet, upto: int, drawn: np.ndarray) -> list:
@@ -308,3 +294,18 @@ def paths_table(paths: PathSet, examples: np.ndarray | None = None) -> pd.DataFr
             "loss": paths.loss.ravel(),
         }
     ).sort_values(["optimizer", paths.time_name], kind="stable", ignore_index=True)
+
+
+def landscape_race_table(race: LandscapeRace) -> pd.DataFrame:
+    """Every snapshot of every racer: epoch, optimizer, its point on the slice, its real and slice losses."""
+    n_times, n = race.real_loss.shape
+    return pd.DataFrame(
+        {
+            "epoch": np.repeat(race.epochs, n),
+            "optimizer": np.tile(np.array(race.labels, dtype=object), n_times),
+            "x": race.path[..., 0].ravel(),
+            "y": race.path[..., 1].ravel(),
+            "real_loss": race.real_loss.ravel(),
+            "slice_loss": race.slice_loss.ravel(),
+        }
+    ).sort_values(["optimizer", "epoch"], kind="stable", ignore_index=True)

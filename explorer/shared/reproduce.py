@@ -298,32 +298,38 @@ def race_script(source: DataSource | None, surface: Any, race: Any, convergence:
     )
 
 
-def landscape_script(source: DataSource, train: Any, landscape: Any) -> str:
-    """Optimizer paths, network mode: train `train` (TrainConfig) recording its weights, then the
-    2-D slice `landscape` (LandscapeConfig) of its loss around the trained weights."""
+def landscape_script(source: DataSource, train: Any, landscape: Any, race: Any) -> str:
+    """Optimizer paths, network mode: train `train` (TrainConfig) recording its weights, the 2-D slice
+    `landscape` (LandscapeConfig) of its loss around the trained weights, then the racers `race`
+    (LandscapeRaceConfig) trained from the same start and projected onto the slice."""
     imports, body, name = _load(source)
     imports += [
         "from engine.nets.landscape import LandscapeConfig, loss_landscape, record_trajectory",
+        "from engine.nets.landscape_race import LandscapeRaceConfig, Racer, race_on_landscape",
         "from engine.nets.mlp import TrainConfig",
-        "from explorer.optimizers.path_figures import landscape_paths, landscape_terrain, paths_figure",
+        "from explorer.optimizers.path_figures import landscape_race_paths, landscape_terrain, paths_figure",
     ]
     body += [
         f"TRAIN = {literal(train)}",
         f"SLICE = {literal(landscape)}",
+        f"RACE = {literal(race)}",
         "trajectory = record_trajectory(data, TRAIN)  # the weights at every snapshot epoch",
         "land = loss_landscape(trajectory, SLICE)  # the training loss on a plane through the last weights",
+        "race = race_on_landscape(data, trajectory, land, RACE)  # each racer trains all the weights",
         "",
-        "fig = paths_figure(landscape_terrain(land), landscape_paths(land))",
+        "fig = paths_figure(landscape_terrain(land), landscape_race_paths(race))",
         f'fig.write_html("{name}_landscape.html")',
         SHOW,
         "",
         'print(json.dumps({"weights": int(trajectory.weights.shape[1]),',
         '                  "final_train_loss": float(trajectory.train_loss[-1]),',
-        '                  "slice_min": float(land.loss.min()), "slice_max": float(land.loss.max())}))',
+        '                  "slice_min": float(land.loss.min()), "slice_max": float(land.loss.max()),',
+        '                  "labels": race.labels, "real_loss": race.real_loss[-1].tolist(),',
+        '                  "slice_loss": race.slice_loss[-1].tolist()}))',
     ]
     return _script(
-        f"Optimizer paths: the loss landscape of a network trained on {name}.",
-        f"Writes {name}_landscape.html and prints the slice's range as JSON.",
+        f"Optimizer paths: optimizers raced on the loss landscape of a network trained on {name}.",
+        f"Writes {name}_landscape.html and prints the slice's range and the racers' final losses as JSON.",
         imports,
         body,
     )

@@ -1,5 +1,5 @@
 """The Optimizer paths page through AppTest: racers, frames, divergence, equal footing, data surfaces,
-the network's landscape, bad settings, URL state and the scenarios' claims."""
+the optimizers raced on a network's landscape, bad settings, URL state and the scenarios' claims."""
 
 import numpy as np
 import pytest
@@ -155,19 +155,73 @@ def test_bad_settings_give_a_message(query, message):
     assert any(message in e.value for e in at.error), [e.value for e in at.error]
 
 
-def test_network_landscape_says_a_slice_is_a_slice():
+NET_RACERS = ["SGD (lr 0.3)", "Momentum (lr 0.1)", "Adam (lr 0.03)", "SGD (lr 0.1, batch 32)"]
+
+
+def racer_losses(at: AppTest) -> dict[str, np.ndarray]:
+    """Per curve of the network race's loss figure ("<racer>: real weights" / ": on the slice")."""
+    spec = chart(at, "Training loss of each racer")
+    return {t["name"]: values(t["y"]).astype(float) for t in spec["data"]}
+
+
+def test_network_landscape_races_the_optimizers_on_the_slice():
     at = optimizer_page({"surface": "network", "epochs": "100", "lsize": "21"})
     assert not at.exception and not at.error
     note = next(i.value for i in at.info if "2-D slice is a slice" in i.value)
-    assert "354 weights" in note
+    assert "354 weights" in note and "Adam (lr 0.03) reached" in note
     spec = chart(at, "Training loss on a 2-D slice")
+    lines = paths(spec)
+    assert [t["name"] for t in lines] == NET_RACERS
     assert len(spec["frames"]) == 51 and spec["layout"]["sliders"][0]["steps"][-1]["label"] == "100"
-    real, sliced = (values(t["y"]) for t in chart(at, "Training loss along the path")["data"])
-    assert abs(real[0] - sliced[0]) > 0.1, "at the start the real weights are far from the slice"
+    first = paths({"data": spec["frames"][0]["data"]})
+    assert len({(float(values(t["x"])[0]), float(values(t["y"])[0])) for t in first}) == 1, "one start"
+    adam = lines[2]
+    assert abs(values(adam["x"])[-1]) < 1e-6 and abs(values(adam["y"])[-1]) < 1e-6, "Adam ends at the center"
+    curves = racer_losses(at)
+    assert len(curves) == 8 and all(len(c) == 51 for c in curves.values())
+    for name in NET_RACERS:
+        real, sliced = curves[f"{name}: real weights"], curves[f"{name}: on the slice"]
+        assert real[0] - sliced[0] > 0.1, "at the start the real weights are far from the slice"
+        assert real[-1] < real[0], "every racer descends the real loss"
+    assert curves["Adam (lr 0.03): real weights"][-1] == pytest.approx(
+        curves["Adam (lr 0.03): on the slice"][-1], rel=1e-3
+    ), "the trained weights lie on the slice"
     at.radio(key="op_dirs").set_value("pca").run()
     assert not at.exception and chart(at, "Training loss on a 2-D slice")["layout"]["xaxis"]["title"][
         "text"
     ] == ("PCA direction 1")
+
+
+def test_network_racers_change_the_race_and_round_trip_through_the_url():
+    query = {"surface": "network", "epochs": "50", "lsize": "11", "lracers": "2", "lopt2": "sgd",
+             "llr2": "0.5", "lbatch2": "16"}  # fmt: skip
+    at = optimizer_page(query)
+    assert not at.exception and not at.error
+    assert [t["name"] for t in paths(chart(at, "Training loss on a 2-D slice"))] == [
+        "SGD (lr 0.3)",
+        "SGD (lr 0.5, batch 16)",
+    ]
+    at.number_input(key="op_lracers").set_value(3).run()
+    at.selectbox(key="op_lopt3").set_value("momentum").run()
+    at.number_input(key="op_llr3").set_value(0.05).run()
+    assert not at.exception and not at.error
+    names = [t["name"] for t in paths(chart(at, "Training loss on a 2-D slice"))]
+    assert names == ["SGD (lr 0.3)", "SGD (lr 0.5, batch 16)", "Momentum (lr 0.05)"]
+    q = {k: at.query_params[k] for k in at.query_params}
+    one = {k: v if isinstance(v, str) else v[-1] for k, v in q.items()}
+    assert {k: one[k] for k in ("lracers", "lopt2", "llr2", "lbatch2", "lopt3", "llr3")} == {
+        "lracers": "3", "lopt2": "sgd", "llr2": "0.5", "lbatch2": "16", "lopt3": "momentum", "llr3": "0.05"
+    }  # fmt: skip
+    again = optimizer_page(one)
+    assert not again.exception and not again.error
+    assert [t["name"] for t in paths(chart(again, "Training loss on a 2-D slice"))] == names
+    assert racer_losses(again).keys() == racer_losses(at).keys()
+
+
+def test_network_racer_with_too_large_a_batch_says_which():
+    at = optimizer_page({"surface": "network", "epochs": "20", "lsize": "5", "lbatch3": "5000"})
+    assert not at.exception
+    assert any("Racer 3 (Adam (lr 0.03, batch 5000)): The batch size must be" in e.value for e in at.error)
 
 
 def test_scenario_momentum_on_a_bowl_holds():

@@ -18,6 +18,7 @@ from engine.data.source import DataSource
 from engine.data.tables import TableOptions, load_sample, read_table, table_to_dataset
 from engine.embed.methods import EmbedConfig, embed
 from engine.nets.landscape import LandscapeConfig, loss_landscape, record_trajectory
+from engine.nets.landscape_race import LandscapeRaceConfig, Racer, race_on_landscape
 from engine.nets.mlp import TrainConfig
 from engine.optim.race import MapConfig, PathConfig, RaceConfig, race
 from engine.optim.surfaces import SurfaceConfig, make_surface
@@ -173,15 +174,21 @@ def test_race_script_on_a_test_function(tmp_path):
     html_plot(tmp_path / "rosenbrock_race.html")
 
 
-def test_landscape_script_slices_the_same_network(tmp_path):
+def test_landscape_script_slices_the_same_network_and_races_on_it(tmp_path):
     train_cfg = TrainConfig(hidden=(6,), epochs=20, snapshot_every=2, seed=1, device="cpu")
     slice_cfg = LandscapeConfig("random", 9, 1.0, 1, "cpu")
-    out = run_script(reproduce.landscape_script(MOONS, train_cfg, slice_cfg), tmp_path)
-    traj = record_trajectory(make_dataset(MOONS.dataset), train_cfg)
+    race_cfg = LandscapeRaceConfig((Racer("sgd", 0.5), Racer("adam", 0.01, batch_size=16)))
+    out = run_script(reproduce.landscape_script(MOONS, train_cfg, slice_cfg, race_cfg), tmp_path)
+    data = make_dataset(MOONS.dataset)
+    traj = record_trajectory(data, train_cfg)
     land = loss_landscape(traj, slice_cfg)
+    result = race_on_landscape(data, traj, land, race_cfg)
     assert out["weights"] == traj.weights.shape[1] == 2 * 6 + 6 + 6 * 2 + 2
     assert out["final_train_loss"] == pytest.approx(float(traj.train_loss[-1]), rel=1e-6)
     assert out["slice_min"] == pytest.approx(float(land.loss.min()), rel=1e-6)
+    assert out["labels"] == ["SGD (lr 0.5)", "Adam (lr 0.01, batch 16)"]
+    np.testing.assert_allclose(out["real_loss"], result.real_loss[-1], rtol=1e-6)
+    np.testing.assert_allclose(out["slice_loss"], result.slice_loss[-1], rtol=1e-6)
     html_plot(tmp_path / "moons_landscape.html")
 
 

@@ -58,9 +58,10 @@ SCENARIOS: tuple[Scenario, ...] = (
              "The bowl's steep direction has curvature 10, so gradient descent is stable only below a learning "
              "rate of 2 / 10 = 0.2: at 0.05 it slides straight down, at 0.19 every step overshoots the valley "
              "floor by a little less (a zig-zag), at 0.21 by a little more, until it diverges and is crossed out."),
-    Scenario("A network's landscape is a slice", "optimizers", {"surface": "network", "data": "moons"},
-             "Training runs downhill into the trained weights at the centre of the plane, but the plane is not "
-             "where it walked: the loss at the real weights and the slice's loss under the projected path differ."),
+    Scenario("A network's landscape is a slice", "optimizers", {"surface": "network", "data": "moons", "dirs": "pca"},
+             "Four optimizers train the same network from the same start. On the plane of Adam's path, Adam "
+             "runs into the trained weights; the others barely cross the slice, yet their real loss (solid) "
+             "falls far below the slice's loss under them (dashed): they descend where the plane cannot see."),
     Scenario("Unroll the Swiss roll", "inspector",
              {"data": "swiss_roll", "n": "1500", "methods": "pca,isomap,lle"},
              "PCA squashes the roll flat and mixes its ends; Isomap follows distances along the sheet and "

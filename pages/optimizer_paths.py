@@ -139,7 +139,9 @@ def landscape_view(setup: ow.Setup, rcfg) -> None:
     left, right = st.columns([3, 2])
     with left:
         downloads.chart(of.paths_figure(terrain, paths), name, f"{P}_land", table=table)
-        st.caption("Press ▶ Play to watch the race, drag the slider to scrub.")
+        hint = (" Random directions see little of any path (it projects close to the centre); PCA directions "
+                "follow the network's own path." if land.config.directions == "random" else "")  # fmt: skip
+        st.caption("Press ▶ Play to watch the race, drag the slider to scrub." + hint)
     with right:
         downloads.chart(of.surface3d_figure(terrain, paths), f"{name}_3d", f"{P}_land3d", table=table)
     fig = rf.real_vs_slice_figure(race.labels, race.epochs, race.real_loss, race.slice_loss)

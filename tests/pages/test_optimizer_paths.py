@@ -224,6 +224,17 @@ def test_network_racer_with_too_large_a_batch_says_which():
     assert any("Racer 3 (Adam (lr 0.03, batch 5000)): The batch size must be" in e.value for e in at.error)
 
 
+def test_scenario_a_networks_landscape_is_a_slice_holds():
+    at = optimizer_page(scenario("A network's landscape is a slice"))
+    assert not at.exception and not at.error
+    curves = racer_losses(at)
+    adam_real, adam_slice = curves["Adam (lr 0.03): real weights"], curves["Adam (lr 0.03): on the slice"]
+    assert adam_real[-1] == pytest.approx(adam_slice[-1], rel=1e-3), "Adam ends at the trained weights"
+    for name in ("SGD (lr 0.3)", "Momentum (lr 0.1)", "SGD (lr 0.1, batch 32)"):
+        real, sliced = curves[f"{name}: real weights"], curves[f"{name}: on the slice"]
+        assert real[-1] < real[0] / 5 and real[-1] < sliced[-1] / 2, name
+
+
 def test_scenario_momentum_on_a_bowl_holds():
     at = optimizer_page(scenario("Momentum on an ill-conditioned bowl"))
     curves = loss_curves(at)

@@ -91,7 +91,7 @@ def params() -> tuple[Param, ...]:
             Param("mapopt", "momentum", choices=MAP_OPTIMIZERS),
             Param("hidden", "16,16"),
             Param("epochs", 200, bounds=EPOCHS),
-            Param("dirs", "random", choices=DIRECTIONS),
+            Param("dirs", "pca", choices=DIRECTIONS),  # the plane of the path: the race is seen on it
             Param("lsize", 51, bounds=SLICE_LIMITS["size"]),
             Param("span", 1.0, bounds=SLICE_LIMITS["span"]),
         )

@@ -221,7 +221,9 @@ def check_config(cfg: TrainConfig) -> None:
         raise ValueError(f"Epochs must be between {elo} and {ehi:,}; got {cfg.epochs}.")
     slo, shi = LIMITS["snapshot_every"]
     if not slo <= cfg.snapshot_every <= shi:
-        raise ValueError(f"snapshot_every must be at least {slo} and at most {shi:,} epochs; got {cfg.snapshot_every}.")
+        raise ValueError(
+            f"snapshot_every must be at least {slo} and at most {shi:,} epochs; got {cfg.snapshot_every}."
+        )
     blo, bhi = LIMITS["batch_size"]
     if not blo <= cfg.batch_size <= bhi:
         raise ValueError(

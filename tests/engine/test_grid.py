@@ -21,10 +21,10 @@ def test_of_points_recovers_a_rectangular_grid():
 def test_around_covers_the_data_with_its_margin():
     X = np.array([[0.0, 0.0], [10.0, 2.0]])
     g = Grid.around(X, 5, margin=0.1)
-    assert (g.xs[0], g.xs[-1]) == pytest.approx((-1.0, 11.0))
-    assert (g.ys[0], g.ys[-1]) == pytest.approx((-0.2, 2.2))
+    assert (g.xs[0], g.xs[-1]) == pytest.approx((-1.0, 11.0), rel=1e-12)
+    assert (g.ys[0], g.ys[-1]) == pytest.approx((-0.2, 2.2), rel=1e-12)
     flat = Grid.around(np.array([[3.0, 1.0], [3.0, 2.0]]), 3)
-    assert (flat.xs[0], flat.xs[-1]) == pytest.approx((2.5, 3.5))
+    assert (flat.xs[0], flat.xs[-1]) == pytest.approx((2.5, 3.5), rel=1e-12)
 
 
 def test_not_a_grid_is_refused():

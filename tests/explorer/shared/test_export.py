@@ -43,7 +43,7 @@ def test_embedding_frame_has_rows_coordinates_and_original_columns():
     assert list(out.columns[:3]) == ["row", "pca_1", "pca_2"]
     assert list(out["row"]) == [3, 10, 99]
     assert list(out["label"]) == [d.class_names[d.y[r]] for r in rows]
-    np.testing.assert_allclose(out[d.feature_names[0]], d.X[rows, 0])
+    np.testing.assert_array_equal(out[d.feature_names[0]], d.X[rows, 0])
 
 
 def test_embedding_frame_without_original_uses_features():
@@ -100,7 +100,7 @@ def test_every_figure_gives_the_data_it_draws_as_a_table():
     scatter = figures.scatter_figure(d.X, d, title="t")
     frame = export.figure_frame(scatter)
     assert len(frame) == 60 and set(frame["trace"]) == set(d.class_names)
-    np.testing.assert_allclose(np.sort(frame["x"].to_numpy()), np.sort(d.X[:, 0]))
+    np.testing.assert_array_equal(np.sort(frame["x"].to_numpy()), np.sort(d.X[:, 0]))
     heat = go.Figure(go.Heatmap(x=[0, 1, 2], y=[10, 20], z=[[1, 2, 3], [4, 5, 6]], name="h"))
     cells = export.figure_frame(heat)
     assert cells[["x", "y", "z"]].values.tolist() == [

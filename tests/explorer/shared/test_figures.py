@@ -29,7 +29,7 @@ def test_customdata_carries_row_ids_and_original_values():
     assert sorted(ids) == list(rows)
     trace = fig.data[0]
     row = int(trace.customdata[0][0])
-    np.testing.assert_allclose(trace.customdata[0][1:3], d.X[row])
+    np.testing.assert_allclose(trace.customdata[0][1:3], d.X[row], rtol=2.0**-23)  # held as float32
     assert "x:" in trace.hovertemplate and "row" in trace.hovertemplate
 
 
@@ -56,7 +56,7 @@ def test_unlabelled_data_is_coloured_by_position_with_a_scale():
     plain = Dataset(d.X, None, d.feature_names, (), "roll", position=d.position)
     fig = figures.scatter_figure(plain.X[:, :2], plain)
     assert len(fig.data) == 1 and fig.data[0].marker.showscale
-    np.testing.assert_allclose(fig.data[0].marker.color, d.position)
+    np.testing.assert_array_equal(fig.data[0].marker.color, d.position)
 
 
 def test_text_columns_hover_without_numeric_format():

@@ -129,7 +129,8 @@ def test_inspector_script_reads_the_uploaded_file_and_matches_the_engine(tmp_pat
     data = table_to_dataset(read_table(csv.read_bytes(), csv.name), opts)
     for cfg in cfgs:
         emb = embed(data.X, cfg)
-        np.testing.assert_allclose(out[cfg.method]["first_point"], emb.coords[0], rtol=1e-6)
+        # float64 in both processes; isomap's eigensolver may see BLAS sums in another order
+        np.testing.assert_allclose(out[cfg.method]["first_point"], emb.coords[0], rtol=1e-10)
         assert 0.5 < out[cfg.method]["trustworthiness"] <= 1
         page = html_plot(tmp_path / f"rolled_up_{cfg.method}.html")
         assert all(f'"name":"{c}"' in page for c in data.class_names), "one legend entry a class"
@@ -170,7 +171,8 @@ def test_race_script_on_a_test_function(tmp_path):
     text = reproduce.race_script(None, SurfaceConfig("rosenbrock"), race_cfg)
     assert "make_dataset" not in text and "make_surface(SURFACE)" in text
     out = run_script(text, tmp_path)
-    np.testing.assert_allclose(out["final_loss"], race(make_surface(SurfaceConfig()), race_cfg).loss[-1])
+    # elementwise float64 arithmetic on two parameters, no BLAS: the same numbers in both processes
+    np.testing.assert_array_equal(out["final_loss"], race(make_surface(SurfaceConfig()), race_cfg).loss[-1])
     html_plot(tmp_path / "rosenbrock_race.html")
 
 

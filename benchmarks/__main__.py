@@ -39,9 +39,15 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.repeat is not None and args.repeat < 1:
         parser.error("--repeat must be at least 1")
+    failed = 0
     for name in args.names or list(registry):
-        print(json.dumps(run(registry[name], args.repeat)), flush=True)
-    return 0
+        try:
+            line = run(registry[name], args.repeat)
+        except Exception as exc:  # one broken benchmark must not hide the others' figures
+            failed += 1
+            line = {"name": name, "error": f"{type(exc).__name__}: {str(exc).strip().splitlines()[0][:300]}"}
+        print(json.dumps(line), flush=True)
+    return 1 if failed else 0
 
 
 def gpu_report(registry: dict, repeat: int | None) -> int:

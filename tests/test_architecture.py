@@ -1,24 +1,14 @@
 """The import rules of DESIGN.md, checked on the sources, and a cheap app start."""
 
-import ast
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.sources import imports
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _imports(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text())
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names |= {a.name.split(".")[0] for a in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module.split(".")[0])
-    return names
 
 
 RULES = [
@@ -33,7 +23,7 @@ def test_imports_run_one_way(folder, forbidden):
     files = sorted((ROOT / folder).rglob("*.py"))
     assert len(files) > 1
     for f in files:
-        bad = _imports(f) & forbidden
+        bad = imports(f) & forbidden
         assert not bad, f"{f.relative_to(ROOT)} imports {sorted(bad)}"
 
 
@@ -41,7 +31,7 @@ def test_figure_modules_do_not_import_streamlit():
     files = sorted((ROOT / "explorer").rglob("*figures*.py"))
     assert len(files) >= 5  # the shared builders and every view's own
     for f in files:
-        assert "streamlit" not in _imports(f), f"{f.relative_to(ROOT)} imports streamlit"
+        assert "streamlit" not in imports(f), f"{f.relative_to(ROOT)} imports streamlit"
 
 
 def test_every_folder_is_a_package():

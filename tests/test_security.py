@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from engine.data.tables import MAX_UPLOAD_BYTES, read_table
+from tests.sources import tree
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = sorted(p for d in ("engine", "explorer", "pages") for p in (ROOT / d).glob("*.py"))
@@ -16,7 +17,7 @@ FORBIDDEN_ATTRS = {("pickle", "load"), ("pickle", "loads"), ("marshal", "loads")
 
 
 def _calls(path: Path):
-    for node in ast.walk(ast.parse(path.read_text())):
+    for node in ast.walk(tree(path)):
         if isinstance(node, ast.Call):
             yield node
 

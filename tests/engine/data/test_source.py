@@ -13,6 +13,7 @@ from engine.data.datasets import GENERATORS, LIMITS, DatasetConfig
 from engine.data.options import LIMITS as TABLE_LIMITS
 from engine.data.options import TableOptions
 from engine.data.source import DataSource
+from tests.sources import tree as source_tree
 
 ROOT = Path(__file__).resolve().parents[3]
 OPTS = TableOptions(label="species")
@@ -79,7 +80,7 @@ def test_the_source_and_table_types_import_without_pandas():
 
 
 def test_the_options_module_is_a_leaf_that_clean_and_tables_share():
-    tree = ast.parse((ROOT / "engine/data/options.py").read_text())
+    tree = source_tree(ROOT / "engine/data/options.py")
     modules = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     modules |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     assert not any(m.startswith("engine") for m in modules), modules

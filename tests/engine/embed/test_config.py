@@ -11,13 +11,14 @@ from pathlib import Path
 import pytest
 
 from engine.embed.config import KERNELS, LLE_METHODS, EmbedConfig
+from tests.sources import tree as source_tree
 
 ROOT = Path(__file__).resolve().parents[3]
 SOURCES = [p for top in ("engine", "explorer", "pages") for p in sorted((ROOT / top).rglob("*.py"))]
 
 
 def test_config_imports_nothing_from_the_engine():
-    tree = ast.parse((ROOT / "engine/embed/config.py").read_text())
+    tree = source_tree(ROOT / "engine/embed/config.py")
     modules = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     modules |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
     assert not {m for m in modules if m.split(".")[0] in ("engine", "explorer", "pages")}

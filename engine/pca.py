@@ -3,7 +3,8 @@
 start (`engine.embed.umap`).
 
 The axes are eigenvectors of the scatter matrix, accumulated in float64 over blocks of rows, so a
-float32 stack of millions of activations is never copied whole. Each axis's sign is fixed so its
+float32 stack of millions of activations is never copied whole; rows wider than EIGH_MAX_DIMS (a
+conv layer's feature maps) are fitted by randomized SVD instead. Each axis's sign is fixed so its
 largest loading is positive: the same data always gives the same picture, never its mirror image.
 """
 
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 BLOCK_ROWS = 8192  # rows centred and multiplied at a time
+EIGH_MAX_DIMS = 1024  # wider rows (a conv layer's feature maps) are fitted by randomized SVD instead
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,8 @@ def principal_axes(X: np.ndarray, k: int, max_rows: int | None = None, seed: int
         X = X[np.sort(rows)]
     mean = X.mean(axis=0, dtype=np.float64)  # (d,)
     centre = mean.astype(X.dtype)
+    if X.shape[1] > EIGH_MAX_DIMS:
+        return _randomized(X - centre, mean, k, seed)
     scatter = np.zeros((X.shape[1], X.shape[1]))  # (d, d)
     for start in range(0, X.shape[0], BLOCK_ROWS):
         block = X[start : start + BLOCK_ROWS] - centre
@@ -49,6 +53,24 @@ def principal_axes(X: np.ndarray, k: int, max_rows: int | None = None, seed: int
     values, vectors = np.linalg.eigh(scatter)  # ascending
     k = min(k, X.shape[1])
     axes = vectors[:, ::-1][:, :k]  # (d, k)
-    top = np.abs(axes).argmax(axis=0)
-    axes = axes * np.where(axes[top, np.arange(k)] < 0, -1.0, 1.0)
+    axes = _fix_signs(axes)
     return Principal(mean, axes, values[::-1][:k].clip(min=0), float(np.trace(scatter)))
+
+
+def _fix_signs(axes: np.ndarray) -> np.ndarray:
+    """Each column of (d, k) flipped so its largest loading is positive."""
+    top = np.abs(axes).argmax(axis=0)
+    return axes * np.where(axes[top, np.arange(axes.shape[1])] < 0, -1.0, 1.0)
+
+
+def _randomized(centred: np.ndarray, mean: np.ndarray, k: int, seed: int) -> Principal:
+    """The top-k axes of wide centred rows by scikit-learn's randomized SVD (its cost grows with k,
+    not with the square of the width); signs fixed as in `principal_axes`."""
+    from sklearn.utils.extmath import randomized_svd
+
+    k = min(k, *centred.shape)
+    _, s, vt = randomized_svd(centred, k, n_iter=7, random_state=seed)
+    axes = vt.T.astype(np.float64)  # (d, k)
+    axes = _fix_signs(axes)
+    total = float(np.einsum("ij,ij->", centred, centred, dtype=np.float64))
+    return Principal(mean, axes, (s.astype(np.float64) ** 2), total)

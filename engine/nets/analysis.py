@@ -38,6 +38,13 @@ class LayerProjection:
     grid_coords: np.ndarray | None  # (n_snapshots, g, k) the same map applied to the grid's activations
     method: str  # "identity" (width <= 3) or "pca"
     explained: float | None  # PCA: share of the stacked activations' variance the k axes keep
+    axes: np.ndarray | None = None  # PCA: (width, k) float32, so new points land in the same picture
+    shift: np.ndarray | None = None  # PCA: (k,) float32, the mean's coordinates
+
+    def transform(self, x: np.ndarray) -> np.ndarray:
+        """More of the layer's activations (m, width) in the same coordinates (m, k)."""
+        x = np.asarray(x, dtype=np.float32)
+        return x if self.axes is None else x @ self.axes - self.shift
 
 
 def project_layer(
@@ -66,7 +73,7 @@ def project_layer(
     coords = (acts.reshape(-1, width) @ axes32 - shift).reshape(*acts.shape[:2], n_components)
     if grid is not None:
         grid = (grid.reshape(-1, width) @ axes32 - shift).reshape(*grid.shape[:2], n_components)
-    return LayerProjection(coords, grid, "pca", explained)
+    return LayerProjection(coords, grid, "pca", explained, axes32, shift)
 
 
 def _array(a: np.ndarray, name: str, ndim: int) -> np.ndarray:

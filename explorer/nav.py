@@ -14,6 +14,7 @@ PAGES = {  # url path -> (file, title, icon)
     "boundaries": ("decision_boundaries.py", "Decision boundaries", ":material/border_style:"),
     "optimizers": ("optimizer_paths.py", "Optimizer paths", ":material/route:"),
     "inspector": ("manifold_inspector.py", "Manifold inspector", ":material/scatter_plot:"),
+    "cnn": ("convolutional_networks.py", "Convolutional networks", ":material/grid_on:"),
 }
 
 

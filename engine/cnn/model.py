@@ -107,6 +107,11 @@ def block_shapes(cfg: CNNConfig, image: tuple[int, int]) -> list[tuple[int, int,
     return out
 
 
+def stage_shapes(cfg: CNNConfig, image: tuple[int, int], n_classes: int) -> list[tuple[int, ...]]:
+    """Each drawn stage's output shape: (channels, h, w) for a block, (units,) for the rest."""
+    return [*block_shapes(cfg, image), *((w,) for w in cfg.dense), (n_classes,)]
+
+
 def layer_names(cfg: CNNConfig) -> list[str]:
     """The drawn stages, in order: each block, each dense layer, the logits."""
     blocks = [f"block {i + 1}" for i in range(len(cfg.channels))]
@@ -175,5 +180,5 @@ def load_model(
     import torch
 
     model = build_model(cfg, image, n_classes)
-    model.load_state_dict({key: torch.from_numpy(np.asarray(v)) for key, v in weights.items()})
+    model.load_state_dict({key: torch.tensor(np.asarray(v)) for key, v in weights.items()})
     return model.to(device).eval()

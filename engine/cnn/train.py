@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.cnn.model import CNNConfig, block_shapes, build_model, check_config, layer_names
+from engine.cnn.model import CNNConfig, build_model, check_config, layer_names, stage_shapes
 from engine.data.images import Images
 from engine.data.split import stratified_split
 from engine.device import resolve_device
@@ -36,6 +36,7 @@ class Snapshot:
 
     epoch: int
     layers: tuple[np.ndarray, ...]  # per stage: (n_capture, width) float32, flattened
+    capture_index: np.ndarray  # (n_capture,) the rows of the images recorded
     train_loss: float  # mean over the epoch's batches; NaN at epoch 0
     train_acc: float
     test_loss: float  # over every held-out digit
@@ -115,7 +116,7 @@ def train(images: Images, cfg: CNNConfig, on_snapshot: Callable[[Snapshot], None
     check_config(cfg)
     device = resolve_device(cfg.device)
     k = len(images.class_names)
-    shapes = [*block_shapes(cfg, images.shape), *((w,) for w in cfg.dense), (k,)]
+    shapes = stage_shapes(cfg, images.shape, k)
     widths = [int(np.prod(s)) for s in shapes]
     rng = np.random.default_rng(cfg.seed)
     tr, te = stratified_split(images.y, cfg.test_fraction, rng, images.class_names)
@@ -148,7 +149,7 @@ def train(images: Images, cfg: CNNConfig, on_snapshot: Callable[[Snapshot], None
             hist["test_loss"][epoch], hist["test_acc"][epoch] = test_loss, test_acc
             weights, done = _state(model), epoch
             if on_snapshot is not None:
-                on_snapshot(Snapshot(epoch, tuple(a[epoch] for a in layers), hist["train_loss"][epoch],
+                on_snapshot(Snapshot(epoch, tuple(a[epoch] for a in layers), cap, hist["train_loss"][epoch],
                                      hist["train_acc"][epoch], test_loss, test_acc))  # fmt: skip
         model.load_state_dict({key: torch.from_numpy(v) for key, v in weights.items()})
         robust = robust_accuracy(model.eval(), X[cap_t], Y[cap_t], cfg.eps, ROBUST_STEPS)

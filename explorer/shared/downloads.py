@@ -80,9 +80,10 @@ def chart(
     table: Callable[[], pd.DataFrame] | None = None,
     beside: Callable[[], None] | None = None,
     **kwargs,
-) -> None:
-    """Show a figure with an Export popover under it (and whatever `beside` draws next to it)."""
-    st.plotly_chart(fig, key=key, config={"displaylogo": False}, **kwargs)
+) -> object:
+    """Show a figure with an Export popover under it (and whatever `beside` draws next to it); returns
+    what `st.plotly_chart` returns (the selection, when `on_select` is passed)."""
+    event = st.plotly_chart(fig, key=key, config={"displaylogo": False}, **kwargs)
     shown = getattr(_RUN, "shown", None)
     if shown is not None:
         shown.append((name, fig, table))
@@ -91,3 +92,4 @@ def chart(
             figure_buttons(fig, name, f"{key}_dl", table)
         if beside:
             beside()
+    return event

@@ -1,0 +1,1 @@
+"""The Convolutional networks view."""

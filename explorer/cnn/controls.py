@@ -11,6 +11,7 @@ from explorer.shared.url_state import Param
 
 LEARNING_RATES = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)  # inside LIMITS["lr"]
 EPS_VALUES = (0.0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3)  # L-infinity budgets, inside LIMITS["eps"]
+PROJECTIONS = ("pca", "umap", "tsne")
 ATTACK_EPS = {"fgsm": 0.1, "pgd_linf": 0.1, "pgd_l2": 1.5}  # a default budget per attack's norm
 BLOCKS_HELP = "{} to {} conv blocks, each {} to {} channels".format(*LIMITS["blocks"], *LIMITS["channels"])
 DENSE_HELP = "up to {1} dense layers of {2} to {3} units; empty for none".format(
@@ -31,6 +32,8 @@ def params() -> tuple[Param, ...]:
         Param("batch", CNNConfig.batch_size, bounds=LIMITS["batch_size"]),
         Param("adv", False),
         Param("eps", 0.1, bounds=LIMITS["eps"]),
+        Param("proj", "pca", choices=PROJECTIONS),
+        Param("snap", -1, bounds=(-1, LIMITS["epochs"][1])),  # the epoch UMAP / t-SNE lays out; -1: the last
         Param("digit", 0, bounds=(0, 100_000)),  # position among the recorded held-out digits
         Param("attack", "pgd_linf", choices=tuple(ATTACKS)),
         Param("aeps", 0.1, bounds=(0.001, 10.0)),

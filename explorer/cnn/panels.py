@@ -6,27 +6,24 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.data.datasets import Dataset
 from engine.data.images import Images
 from explorer.cnn import compute
 from explorer.layers.figures import Panel
 
 
-def recorded(images: Images, rows: np.ndarray) -> Dataset:
-    """The recorded digits as a Dataset (flattened pixels), for colouring and naming the panels."""
-    flat = images.pixels[rows].reshape(len(rows), -1).astype(np.float64)
-    names = tuple(f"pixel{i}" for i in range(flat.shape[1]))
-    return Dataset(flat, images.y[rows], names, images.class_names, images.name, image_shape=images.shape)
-
-
-def _title(name: str, shape: tuple[int, ...], method: str) -> str:
+def _title(name: str, shape: tuple[int, ...], how: str) -> str:
+    """'block 1<br><sub>8 channels of 14 x 14, PCA 2-D</sub>': the stage, its size, how it is drawn."""
     if name == "input":
         size = f"{shape[0]} x {shape[1]} pixels"
     elif len(shape) == 3:
         size = f"{shape[0]} channels of {shape[1]} x {shape[2]}"
     else:
         size = f"{shape[0]} units"
-    return f"{name}<br><sub>{size}{', PCA 2-D' if method == 'pca' else ''}</sub>"
+    return f"{name}<br><sub>{size}{', ' + how if how else ''}</sub>"
+
+
+def _how(method: str) -> str:
+    return "PCA 2-D" if method == "pca" else ""
 
 
 def _input(images: Images, rows: np.ndarray, n_snapshots: int):
@@ -34,23 +31,32 @@ def _input(images: Images, rows: np.ndarray, n_snapshots: int):
     return np.broadcast_to(flat, (n_snapshots, *flat.shape[1:]))
 
 
-def result_panels(rkey: tuple, images: Images, result) -> tuple[list[Panel], list]:
-    """Panels of a finished run, and the projection behind each (input first)."""
+def result_panels(
+    rkey: tuple, images: Images, result, method: str = "pca", snapshot: int = -1
+) -> tuple[list[Panel], list]:
+    """Panels of a finished run, and the PCA projection behind each (input first).
+
+    With `method` "umap" or "tsne", layers wider than three units show that layout of `snapshot`
+    instead of the PCA animation (the projections returned stay the PCA ones)."""
     from engine.nets.analysis import project_layer
 
     n = len(result.epochs)
     pixels = compute.stored_input(rkey, lambda: project_layer(_input(images, result.capture_index, 1)))
     projections = [pixels, *(compute.projection(rkey, i, a) for i, a in enumerate(result.layers))]
+    stacks = [_input(images, result.capture_index, n), *result.layers]
     shapes = [images.shape, *result.stage_shapes]
     names = ["input", *result.layer_names]
+    t = snapshot % n
     panels = []
-    for name, shape, proj in zip(names, shapes, projections, strict=True):
-        coords = (
-            proj.coords
-            if proj.coords.shape[0] == n
-            else np.broadcast_to(proj.coords, (n, *proj.coords.shape[1:]))
-        )
-        panels.append(Panel(_title(name, tuple(shape), proj.method), coords))
+    for i, (name, shape, proj) in enumerate(zip(names, shapes, projections, strict=True)):
+        if method != "pca" and proj.method == "pca":
+            layout = compute.layout(rkey, i, t, stacks[i][t], method, result.config.seed)
+            coords = np.broadcast_to(layout[None].astype(np.float32), (n, *layout.shape))
+            how = f"{method.upper()} of epoch {int(result.epochs[t])}"
+        else:
+            coords = np.broadcast_to(proj.coords, (n, *proj.coords.shape[1:]))  # the input: one frame
+            how = _how(proj.method)
+        panels.append(Panel(_title(name, tuple(shape), how), coords))
     return panels, projections
 
 
@@ -68,7 +74,7 @@ def live_panels(
     ]
     for name, shape, acts in zip(["input", *names], [images.shape, *shapes], stacks, strict=True):
         proj = project_layer(acts)
-        panels.append(Panel(_title(name, tuple(shape), proj.method), proj.coords))
+        panels.append(Panel(_title(name, tuple(shape), _how(proj.method)), proj.coords))
     return panels
 
 

@@ -3,15 +3,17 @@ digit through the network, an adversarial attack on it and how far it leaves the
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 import streamlit as st
 
 from engine.cnn.attack import ATTACKS, MAX_STEPS
-from engine.data.images import Images
+from engine.data.images import Images, rows_dataset
 from explorer.cnn import compute
 from explorer.cnn import figures as cf
 from explorer.cnn.controls import ATTACK_EPS
-from explorer.cnn.panels import path_coords, recorded, result_panels
+from explorer.cnn.panels import path_coords, result_panels
 from explorer.layers import figures as nf
 from explorer.shared import downloads
 
@@ -21,15 +23,31 @@ STRIP = 12  # recorded digits shown in the strip to pick from
 
 def layers(images: Images, result, rkey: tuple) -> list:
     """The layer animation (click a digit in it), the curves and each layer's scores; the projections."""
-    data = recorded(images, result.capture_index)
-    panels, projections = result_panels(rkey, images, result)
+    data = rows_dataset(images, result.capture_index)
+    method = st.session_state.get(f"{P}_proj", "pca")
+    epochs = [int(e) for e in result.epochs]
+    if st.session_state.get(f"{P}_snap") not in epochs:
+        st.session_state[f"{P}_snap"] = epochs[-1]
+    if method != "pca":
+        st.select_slider("Snapshot (epoch) laid out by " + method.upper(), epochs, key=f"{P}_snap")
+    snap = epochs.index(st.session_state[f"{P}_snap"])
+    with (
+        st.spinner(f"Laying the layers out with {method.upper()}…")
+        if method != "pca"
+        else contextlib.nullcontext()
+    ):
+        panels, projections = result_panels(rkey, images, result, method, snap)
     fig = nf.layer_figure(data, panels, result.epochs)
     event = downloads.chart(fig, f"{images.name}_cnn_layers", f"{P}_layers", on_select="rerun",
                             selection_mode="points")  # fmt: skip
     _pick_from(event, data)
-    st.caption(f"Each panel is one PCA over all {len(result.epochs)} snapshots (epoch 0 is the untrained "
-               f"network), so frames share axes; {len(result.capture_index):,} held-out digits. Click a "
-               "digit to look inside the network.")  # fmt: skip
+    how = (f"Each panel is one PCA over all {len(result.epochs)} snapshots (epoch 0 is the untrained network), "
+           "so frames share axes" if method == "pca" else
+           f"Layers wider than 3 show {method.upper()} of epoch {epochs[snap]} (the same in every frame; "
+           "the attack's path below is drawn in the PCA pictures, where new points can be placed)")  # fmt: skip
+    st.caption(
+        f"{how}; {len(result.capture_index):,} held-out digits. Click a digit to look inside the network."
+    )
     downloads.chart(nf.curves_figure(result.history), f"{images.name}_cnn_curves", f"{P}_curves")
     sc, names = compute.scores(rkey, result, images)
     depth = {"linear-probe accuracy": sc.probe_acc, "class separation": sc.separation}
@@ -125,7 +143,7 @@ def attack(images: Images, result, rkey: tuple, row: int, projections: list) -> 
     xs = np.linspace(0, eps, steps + 1) if method == "fgsm" else None
     downloads.chart(cf.probability_figure(path.proba, images.class_names, t, "ε" if xs is not None else "step", xs),
                     f"{images.name}_attack_proba", f"{P}_attack_proba")  # fmt: skip
-    data = recorded(images, result.capture_index)
+    data = rows_dataset(images, result.capture_index)
     panels, _ = result_panels(rkey, images, result)
     paths = [p if panel.coords.shape[2] == 2 else None
              for p, panel in zip(path_coords(projections, path.images, path.stages), panels, strict=True)]  # fmt: skip

@@ -213,6 +213,46 @@ def layers_script(source: DataSource, train: Any) -> str:
     )
 
 
+def cnn_script(source: DataSource, train: Any) -> str:
+    """Convolutional networks: train the CNN `train` (CNNConfig) and animate every layer."""
+    imports, body, name = _load(source)
+    imports += [
+        "import numpy as np",
+        "from engine.cnn.train import train",
+        "from engine.cnn.model import CNNConfig",
+        "from engine.data.images import as_images, rows_dataset",
+        "from engine.nets.analysis import project_layer",
+        "from explorer.layers.figures import Panel, layer_figure",
+    ]
+    body += [
+        "images = as_images(data)  # pixels scaled to 0-1, as (n, height, width)",
+        f"TRAIN = {literal(train)}",
+        "result = train(images, TRAIN)  # every layer on the held-out digits, after every epoch",
+        "",
+        "rows = result.capture_index",
+        "pixels = images.pixels[rows].reshape(1, len(rows), -1)",
+        "n = len(result.epochs)",
+        'names = ["input", *result.layer_names]',
+        "panels = []",
+        "for title, acts in zip(names, [np.broadcast_to(pixels, (n, *pixels.shape[1:])), *result.layers], strict=True):",
+        "    proj = project_layer(acts)  # one PCA over every snapshot, so frames share axes",
+        '    panels.append(Panel(f"{title} ({acts.shape[2]} values)", proj.coords))',
+        "fig = layer_figure(rows_dataset(images, rows), panels, result.epochs)",
+        f'fig.write_html("{name}_cnn_layers.html")',
+        SHOW,
+        "",
+        "h = result.history",
+        'print(json.dumps({"test_accuracy": float(h["test_acc"][-1]), "robust_accuracy": result.robust_acc,',
+        '                  "train_loss": float(h["train_loss"][-1]), "epochs": int(result.epochs[-1])}))',
+    ]
+    return _script(
+        f"Convolutional networks: a CNN trained on {name}.",
+        f"Writes {name}_cnn_layers.html (press play to watch the layers) and prints the accuracies as JSON.",
+        imports,
+        body,
+    )
+
+
 def boundaries_script(source: DataSource, arena: Any, models: Sequence[Any]) -> str:
     """Decision boundaries: the plane and split `arena` (ArenaConfig), every model (ModelConfig)
     fitted on it, and the grid of their decision surfaces."""

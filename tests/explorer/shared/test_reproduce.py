@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from engine.classify.arena import ArenaConfig, arena
+from engine.cnn.model import CNNConfig
 from engine.classify.fit import ModelConfig, fit_all
 from engine.data.datasets import SAMPLE_DIR, DatasetConfig, make_dataset
 from engine.data.source import DataSource
@@ -22,11 +23,12 @@ from engine.nets.landscape_race import LandscapeRaceConfig, Racer, race_on_lands
 from engine.nets.mlp import TrainConfig
 from engine.optim.race import MapConfig, PathConfig, RaceConfig, race
 from engine.optim.surfaces import SurfaceConfig, make_surface
+from explorer.cnn import compute as cnn_compute
 from explorer.layers import compute as layer_compute
 from explorer.shared import reproduce
 from explorer.shared.cache import digest
 from explorer.shared.reproduce import literal
-from tests.apptest import boundaries_page, inspector, layers_page, metric, optimizer_page
+from tests.apptest import boundaries_page, inspector, layers_page, metric, open_page, optimizer_page
 from tests.conftest import ROOT
 
 MOONS = DataSource.of_config(DatasetConfig("moons", n_samples=200, noise=0.1, seed=0))
@@ -35,6 +37,7 @@ CONFIGS = {c.__name__: c for c in (*CLASSES, RaceConfig, MapConfig, SurfaceConfi
 
 
 pytestmark = pytest.mark.usefixtures("fresh_caches")
+CNN = "../pages/convolutional_networks.py"
 
 
 def run_script(text: str, folder: Path, *args: str) -> dict:
@@ -227,3 +230,17 @@ def test_other_pages_offer_the_script_next_to_their_exports():
     at = boundaries_page({"n": "200", "models": "logreg,knn", "voting": "false", "stacking": "false",
                           "gridn": "50"})  # fmt: skip
     assert not at.exception and len(script_buttons(at)) == 1
+
+
+def test_cnn_page_offers_a_script_that_reproduces_its_run(tmp_path):
+    at = open_page({"data": "digits", "epochs": "2", "channels": "4,8"}, CNN)
+    at.button(key="cn_train").click().run()
+    assert not at.exception and [b.proto.label for b in script_buttons(at)] == ["Python script"]
+    key = DataSource.of_config(DatasetConfig(name="digits", seed=0))
+    cfg = CNNConfig(channels=(4, 8), epochs=2, seed=0, device="auto")
+    stored = cnn_compute.trained(key, cfg)
+    assert stored is not None, "the page's data source or config is not what the script is made from"
+    out = run_script(reproduce.cnn_script(key, cfg), tmp_path)
+    assert out["test_accuracy"] == pytest.approx(float(stored.history["test_acc"][-1]))
+    assert f"{out['test_accuracy']:.3f}" == metric(at, "Test accuracy")
+    assert "frames" in html_plot(tmp_path / "digits_cnn_layers.html")

@@ -16,6 +16,7 @@ PAGES = {
     "layers": ("../pages/layer_manifolds.py", {"data": "circles", "epochs": "20"}),
     "boundaries": ("../pages/decision_boundaries.py", {"models": "logreg", "voting": "0", "stacking": "0", "gridn": "50"}),
     "optimizers": ("../pages/optimizer_paths.py", {"steps": "20"}),
+    "cnn": ("../pages/convolutional_networks.py", {"data": "digits", "channels": "4,8"}),
 }  # fmt: skip
 
 

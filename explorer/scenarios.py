@@ -62,6 +62,14 @@ SCENARIOS: tuple[Scenario, ...] = (
              "Four optimizers train the same network from the same start. On the plane of Adam's path, Adam "
              "runs into the trained weights; the others barely cross the slice, yet their real loss (solid) "
              "falls far below the slice's loss under them (dashed): they descend where the plane cannot see."),
+    Scenario("Layers untangle digits", "cnn", {"data": "mnist", "epochs": "3"},
+             "Press Train: the probe accuracy rises from the raw pixels through each block, and the digits "
+             "gather into their own clouds in the last layers. Epoch 0 is the untrained network: random "
+             "filters already lift the probe a little above the pixels."),
+    Scenario("A tiny push flips the class", "cnn", {"data": "mnist", "epochs": "3", "attack": "pgd_l2", "aeps": "1.5"},
+             "Train, pick a digit the network gets right and scrub the attack's steps: a perturbation far smaller "
+             "than the distance to any other training digit flips the class, while noise of the same size "
+             "leaves it alone. Measure it over 50 digits with the button under the table."),
     Scenario("Unroll the Swiss roll", "inspector",
              {"data": "swiss_roll", "n": "1500", "methods": "pca,isomap,lle"},
              "PCA squashes the roll flat and mixes its ends; Isomap follows distances along the sheet and "

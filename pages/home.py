@@ -19,6 +19,8 @@ st.markdown(
     "network's loss landscape. "
     "The **Manifold inspector** lays a dataset's manifold out with PCA, Isomap, LLE, "
     "spectral embedding, MDS, t-SNE or UMAP side by side, and scores how faithful each picture is. "
+    "**Convolutional networks** trains a CNN on real handwritten digits, shows every layer's manifold, "
+    "what one digit looks like inside the network, and how a tiny adversarial push flips its class. "
     "Use generated data, scikit-learn's bundled sets, the sample CSVs or **your own file**."
 )
 

@@ -73,6 +73,7 @@ def stopped_view(images: Images, cfg) -> bool:
 
 
 seed = widgets.page_start("Convolutional networks", "cnn", P, TABLE)
+compute.prefetch()
 try:
     loaded = widgets.data_source(P, seed)
     cfg = controls.train_controls(P, seed, st.session_state.get("device", "auto"))

@@ -36,6 +36,7 @@ __all__ = [
 ]
 
 MAX_UPLOAD_BYTES: int = 200 * 1024 * 1024  # explorer/config.toml: maxUploadSize = 200 (MB)
+MAX_COLUMNS: int = 20_000  # 128 x 128 pixel columns and a label fit; wider files are refused before parsing
 
 _SAMPLE_BYTES = 64 * 1024  # sniffing reads this much of the file
 _SAMPLE_ROWS = 200
@@ -64,6 +65,12 @@ def read_table(data: bytes, filename: str = "upload.csv") -> Table:
     if len(_CONTROL.findall(sample)) > max(4, 0.01 * len(sample)):
         raise not_text("it contains many control characters")
     delimiter, rows = _sniff(sample, truncated=len(raw) > _SAMPLE_BYTES)
+    columns = raw.split(b"\n", 1)[0].count(delimiter.encode()) + 1  # quoted delimiters count too: an upper bound
+    if columns > MAX_COLUMNS:
+        raise ValueError(
+            f"The file's first row has about {columns:,} columns, more than the {MAX_COLUMNS:,} this app reads "
+            "(a 128 x 128 image as pixel columns fits). Upload fewer columns, or images of fewer pixels."
+        )
     decimal = _decimal_mark(rows[1:], delimiter)
     has_header = not all(_NUMBER.fullmatch(c.strip().replace(decimal, ".")) for c in rows[0])
     frame, parse_notes = _parse(raw, delimiter, decimal, has_header)

@@ -14,6 +14,14 @@ from engine.data.source import DataSource
 from explorer.shared.cache import stored
 
 PUSH_DIGITS = 50  # held-out digits the "how small a push" study attacks
+PREFETCH = ("torch", "engine.cnn.train", "engine.cnn.attack", "captum.attr")  # imported when the page opens
+
+
+def prefetch() -> None:
+    """Start importing what training and the digit view need, in the background, once per server."""
+    from explorer.shared.warmup import prefetch as start
+
+    start(PREFETCH)
 
 
 def training_key(data_key: DataSource, cfg: Any) -> tuple:

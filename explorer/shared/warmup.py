@@ -40,3 +40,17 @@ def warm() -> dict:
 
     threading.Thread(target=work, daemon=True, name="warm-imports").start()
     return state
+
+
+@st.cache_resource
+def prefetch(modules: tuple[str, ...]) -> threading.Thread:
+    """Import `modules` in the background, once per server: a view calls it when it opens, so what its
+    first button press needs (torch, Captum) is loaded while the user reads the page."""
+
+    def work() -> None:
+        for name in modules:
+            importlib.import_module(name)
+
+    thread = threading.Thread(target=work, daemon=True, name="prefetch-imports")
+    thread.start()
+    return thread

@@ -78,6 +78,21 @@ def test_file_over_the_upload_limit_is_refused(monkeypatch):
     assert len(read_table(data).frame) == 3
 
 
+def test_a_file_wider_than_the_column_limit_is_refused_before_it_is_parsed(monkeypatch):
+    """A single 5 MB image as one row of a million pixel columns is refused before pandas parses it
+    (parsing and cleaning it column by column takes minutes); the widest image the view takes reads."""
+    wide = ",".join(f"p{i}" for i in range(1_000_000)) + "\n" + ",".join("7" for _ in range(1_000_000)) + "\n"
+    parse = tables._parse
+    monkeypatch.setattr(tables, "_parse", lambda *a: pytest.fail("the wide file was parsed"))
+    with pytest.raises(ValueError, match="about 1,000,000 columns, more than the 20,000"):
+        read_table(wide.encode(), "one_image.csv")
+    monkeypatch.setattr(tables, "_parse", parse)
+    side = 128 * 128
+    ok = "label," + ",".join(f"pixel{i}" for i in range(side)) + "\n"
+    ok += "".join(f"{k}," + ",".join(str((i * k) % 256) for i in range(side)) + "\n" for k in range(3))
+    assert read_table(ok.encode()).frame.shape == (3, side + 1)
+
+
 def test_upload_limit_matches_streamlit_config():
     assert tables.MAX_UPLOAD_BYTES == 200 * 1024 * 1024
 

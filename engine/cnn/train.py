@@ -3,7 +3,8 @@
 `train(images, cfg, on_snapshot)` splits the images (seeded, stratified), trains with
 `torch.optim` and autograd, and after epoch 0 (the untrained network) and each epoch records
 every stage's output on up to CAPTURE_ROWS held-out digits, streaming each `Snapshot` to the
-callback. A loss that stops being finite ends training with a message; an exception raised by the
+callback. A loss or a recorded layer that stops being finite ends training with a message (the
+result keeps the epochs before it); an exception raised by the
 callback (Streamlit stopping the page) ends it there. The result holds arrays only: the weights
 come back as NumPy state dicts, and `engine.cnn.model.load_model` rebuilds the module from them.
 """
@@ -26,7 +27,7 @@ CAPTURE_ROWS = 1_000  # most held-out digits whose every layer is recorded
 CAPTURE_BYTES = 512 * 2**20  # most memory the recorded layers may take; fewer digits beyond
 MIN_CAPTURE = 100
 EVAL_BATCH = 1_000
-TORCH_THREADS = 1  # one thread trained these small networks fastest on a 2-core machine (benchmarks/cnn.py)
+TORCH_THREADS = 1  # 2: 1.8 x faster idle, up to 6 x slower on a busy 2-core box (benchmarks/cnn.py cnn_train)
 ROBUST_STEPS = 10  # steps of the L-infinity attack behind the robust accuracy
 
 
@@ -136,14 +137,18 @@ def train(images: Images, cfg: CNNConfig, on_snapshot: Callable[[Snapshot], None
     threads = torch_threads(TORCH_THREADS) if device == "cpu" else contextlib.nullcontext()
     with threads:
         for epoch in range(cfg.epochs + 1):
-            if epoch:
-                loss, acc = _epoch(model, opt, X, Y, tr_t, cfg, gen, fgsm)
-                if not np.isfinite(loss):
-                    stopped = (f"The loss stopped being a finite number in epoch {epoch}: training ended at "
-                               f"epoch {epoch - 1}. Lower the learning rate.")  # fmt: skip
-                    break
-                hist["train_loss"][epoch], hist["train_acc"][epoch] = loss, acc
+            loss, acc = _epoch(model, opt, X, Y, tr_t, cfg, gen, fgsm) if epoch else (np.nan, np.nan)
             outs, test_loss, test_acc = _record(model, X, Y, cap_t, rest_t)
+            finite = np.isfinite(test_loss) and all(np.isfinite(o).all() for o in outs)
+            if not finite or (epoch and not np.isfinite(loss)):  # the epoch's last steps may break it too
+                stopped = (f"The loss stopped being a finite number in epoch {epoch}: training ended at "
+                           f"epoch {epoch - 1}. Lower the learning rate.")  # fmt: skip
+                if not epoch:
+                    raise ValueError(
+                        "The untrained network's outputs are not finite numbers: check the pixel values."
+                    )
+                break
+            hist["train_loss"][epoch], hist["train_acc"][epoch] = loss, acc
             for a, out in zip(layers, outs, strict=True):
                 a[epoch] = out
             hist["test_loss"][epoch], hist["test_acc"][epoch] = test_loss, test_acc

@@ -8,8 +8,6 @@ distance between two digits flips the class while noise of the same size does no
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import streamlit as st
 
 from engine.cnn.model import layer_names, stage_shapes
@@ -112,7 +110,9 @@ cols = st.columns(5)
 cols[0].metric("Test accuracy", f"{result.history['test_acc'][-1]:.3f}")
 cols[1].metric("Train loss", f"{result.history['train_loss'][-1]:.4f}")
 cols[2].metric(
-    "Robust accuracy", f"{result.robust_acc:.3f}", help=f"Under a 10-step L∞ attack of ε = {cfg.eps:g}"
+    "Robust accuracy",
+    f"{compute.robust(rkey, result, images):.3f}",
+    help=f"Under a 10-step L∞ attack of ε = {cfg.eps:g}",
 )
 cols[3].metric("Epochs", f"{int(result.epochs[-1])}")
 cols[4].metric("Time", f"{result.seconds:.1f} s", help=f"on {result.device}")
@@ -122,6 +122,6 @@ projections = sections.layers(images, result, rkey)
 row, _ = sections.digit(images, result, rkey)
 sections.attack(images, result, rkey, row, projections)
 st.subheader("Adversarial training")
-sections.robustness(result, compute.trained(key, replace(cfg, adversarial=not cfg.adversarial)))
+sections.robustness(images, result, rkey, key)
 st.download_button("Python script", lambda: reproduce.cnn_script(key, cfg), f"{images.name}_cnn.py",
                    "text/x-python", key=f"{P}_script", on_click="ignore", help=reproduce.HELP)  # fmt: skip

@@ -17,6 +17,7 @@ INSPECTOR = "../pages/manifold_inspector.py"
 LAYERS = "../pages/layer_manifolds.py"
 BOUNDARIES = "../pages/decision_boundaries.py"
 OPTIMIZERS = "../pages/optimizer_paths.py"
+CNN = "../pages/convolutional_networks.py"
 
 
 def open_page(query: dict | None = None, page: str | None = None) -> AppTest:
@@ -36,6 +37,10 @@ def inspector(query: dict | None = None) -> AppTest:
 
 def layers_page(query: dict | None = None) -> AppTest:
     return open_page(query, LAYERS)
+
+
+def cnn_page(query: dict | None = None) -> AppTest:
+    return open_page(query, CNN)
 
 
 def optimizer_page(query: dict | None = None) -> AppTest:

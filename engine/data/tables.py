@@ -65,7 +65,9 @@ def read_table(data: bytes, filename: str = "upload.csv") -> Table:
     if len(_CONTROL.findall(sample)) > max(4, 0.01 * len(sample)):
         raise not_text("it contains many control characters")
     delimiter, rows = _sniff(sample, truncated=len(raw) > _SAMPLE_BYTES)
-    columns = raw.split(b"\n", 1)[0].count(delimiter.encode()) + 1  # quoted delimiters count too: an upper bound
+    columns = (
+        raw.split(b"\n", 1)[0].count(delimiter.encode()) + 1
+    )  # quoted delimiters count too: an upper bound
     if columns > MAX_COLUMNS:
         raise ValueError(
             f"The file's first row has about {columns:,} columns, more than the {MAX_COLUMNS:,} this app reads "

@@ -42,6 +42,13 @@ def train(data_key: DataSource, images: Images, cfg: Any, on_snapshot: Callable 
     return stored(training_key(data_key, cfg), lambda: fit(images, cfg, on_snapshot))
 
 
+def robust(rkey: tuple, result: Any, images: Images) -> float:
+    """The run's accuracy under a 10-step L-infinity attack of its budget eps."""
+    from engine.cnn.train import robust_accuracy_of
+
+    return stored(("cnn_robust", rkey), lambda: robust_accuracy_of(result, images))
+
+
 def model(result: Any, trained_weights: bool = True) -> Any:
     """The result's network (its final or its initial weights), on the CPU, in eval mode."""
     from engine.cnn.model import load_model

@@ -4,6 +4,7 @@ digit through the network, an adversarial attack on it and how far it leaves the
 from __future__ import annotations
 
 import contextlib
+from dataclasses import replace
 
 import numpy as np
 import streamlit as st
@@ -182,15 +183,19 @@ def _distances(images: Images, result, rkey: tuple, path, row: int) -> None:
         )
 
 
-def robustness(result, other) -> None:
+def robustness(images: Images, result, rkey: tuple, data_key) -> None:
     """The robust accuracy of this run, and of the same run with adversarial training flipped when stored."""
-    eps = result.config.eps
-    test = result.history["test_acc"][-1]
-    mine = "with" if result.config.adversarial else "without"
-    text = f"Under an L∞ attack of ε = {eps:g} (10 PGD steps): **{result.robust_acc:.3f}** accuracy {mine} adversarial training (clean {test:.3f})"
+    cfg = result.config
+    mine = "with" if cfg.adversarial else "without"
+    text = (f"Under an L∞ attack of ε = {cfg.eps:g} (10 PGD steps): **{compute.robust(rkey, result, images):.3f}** "
+            f"accuracy {mine} adversarial training (clean {result.history['test_acc'][-1]:.3f})")  # fmt: skip
+    flipped = replace(cfg, adversarial=not cfg.adversarial)
+    other = compute.trained(data_key, flipped)
     if other is not None:
         theirs = "with" if other.config.adversarial else "without"
-        text += f"; **{other.robust_acc:.3f}** {theirs} (clean {other.history['test_acc'][-1]:.3f})"
+        okey = compute.training_key(data_key, flipped)
+        text += (f"; **{compute.robust(okey, other, images):.3f}** {theirs} "
+                 f"(clean {other.history['test_acc'][-1]:.3f})")  # fmt: skip
     else:
         text += ". Flip **Adversarial training** (under More training settings) and train to compare"
     st.markdown(text + ".")

@@ -218,7 +218,7 @@ def cnn_script(source: DataSource, train: Any) -> str:
     imports, body, name = _load(source)
     imports += [
         "import numpy as np",
-        "from engine.cnn.train import train",
+        "from engine.cnn.train import robust_accuracy_of, train",
         "from engine.cnn.model import CNNConfig",
         "from engine.data.images import as_images, rows_dataset",
         "from engine.nets.analysis import project_layer",
@@ -242,7 +242,7 @@ def cnn_script(source: DataSource, train: Any) -> str:
         SHOW,
         "",
         "h = result.history",
-        'print(json.dumps({"test_accuracy": float(h["test_acc"][-1]), "robust_accuracy": result.robust_acc,',
+        'print(json.dumps({"test_accuracy": float(h["test_acc"][-1]), "robust_accuracy": robust_accuracy_of(result, images),',
         '                  "train_loss": float(h["train_loss"][-1]), "epochs": int(result.epochs[-1])}))',
     ]
     return _script(

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from engine.classify.arena import ArenaConfig, arena
-from engine.cnn.model import CNNConfig
 from engine.classify.fit import ModelConfig, fit_all
+from engine.cnn.model import CNNConfig
 from engine.data.datasets import SAMPLE_DIR, DatasetConfig, make_dataset
 from engine.data.source import DataSource
 from engine.data.tables import TableOptions, load_sample, read_table, table_to_dataset

@@ -14,7 +14,7 @@ from engine.cnn.model import layer_names, stage_shapes
 from engine.data.images import Images, as_images, rows_dataset
 from engine.data.source import DataSource
 from explorer.cnn import compute, controls, sections
-from explorer.cnn.panels import live_panels
+from explorer.cnn.panels import input_panel, live_panels
 from explorer.layers import figures as nf
 from explorer.shared import reproduce, widgets
 
@@ -28,17 +28,19 @@ def live_training(images: Images, key: DataSource, cfg) -> object | None:
     status, chart = st.empty(), st.empty()
     kept = st.session_state[f"{P}_partial"] = {"cfg": cfg, "snapshots": []}
     names, shapes = layer_names(cfg), stage_shapes(cfg, images.shape, len(images.class_names))
-    live: list = []
+    live: list = []  # the input's panel, then the live figure
 
     def on_snapshot(s) -> None:
         kept["snapshots"].append(s)
         status.progress(
             s.epoch / cfg.epochs, text=f"Epoch {s.epoch} / {cfg.epochs} · test accuracy {s.test_acc:.3f}"
         )
-        panels = live_panels(images, s.capture_index, names, shapes, [s])
         if not live:
+            live.append(input_panel(images, s.capture_index))
+        panels = live_panels(images, s.capture_index, names, shapes, [s], live[0])
+        if len(live) == 1:
             live.append(nf.LiveLayers(rows_dataset(images, s.capture_index), panels, s.epoch))
-        chart.plotly_chart(live[0].figure(panels, s.epoch))
+        chart.plotly_chart(live[1].figure(panels, s.epoch))
 
     try:
         result = compute.train(key, images, cfg, on_snapshot)
@@ -103,19 +105,15 @@ if result is None:
         st.info(f"{images.name}: {len(images.y):,} images of {h} x {w} pixels, {len(images.class_names)} classes. "
                 f"Press **Train** to watch a {len(cfg.channels)}-block CNN ({', '.join(map(str, cfg.channels))} "
                 "channels) learn them.")  # fmt: skip
+        sections.first_images(images)
     st.stop()
 
 rkey = compute.training_key(key, cfg)
-cols = st.columns(5)
+cols = st.columns(4)
 cols[0].metric("Test accuracy", f"{result.history['test_acc'][-1]:.3f}")
 cols[1].metric("Train loss", f"{result.history['train_loss'][-1]:.4f}")
-cols[2].metric(
-    "Robust accuracy",
-    f"{compute.robust(rkey, result, images):.3f}",
-    help=f"Under a 10-step L∞ attack of ε = {cfg.eps:g}",
-)
-cols[3].metric("Epochs", f"{int(result.epochs[-1])}")
-cols[4].metric("Time", f"{result.seconds:.1f} s", help=f"on {result.device}")
+cols[2].metric("Epochs", f"{int(result.epochs[-1])}")
+cols[3].metric("Time", f"{result.seconds:.1f} s", help=f"on {result.device}")
 if result.stopped:
     st.warning(result.stopped)
 projections = sections.layers(images, result, rkey)

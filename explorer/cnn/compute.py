@@ -14,7 +14,16 @@ from engine.data.source import DataSource
 from explorer.shared.cache import stored
 
 PUSH_DIGITS = 50  # held-out digits the "how small a push" study attacks
-PREFETCH = ("torch", "engine.cnn.train", "engine.cnn.attack", "captum.attr")  # imported when the page opens
+# imported when the page opens: torch.optim's first optimizer imports torch._dynamo (1.2 s), wide
+# layers' PCA scikit-learn's randomized SVD, the digit view Captum
+PREFETCH = (
+    "torch",
+    "torch._dynamo",
+    "engine.cnn.train",
+    "engine.cnn.attack",
+    "sklearn.utils.extmath",
+    "captum.attr",
+)
 
 
 def prefetch() -> None:

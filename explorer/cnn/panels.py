@@ -60,20 +60,32 @@ def result_panels(
     return panels, projections
 
 
+def input_panel(images: Images, rows: np.ndarray, n_snapshots: int = 1) -> Panel:
+    """The input pixels' panel (they never change), over `n_snapshots` frames."""
+    from engine.nets.analysis import project_layer
+
+    proj = project_layer(_input(images, rows, 1))
+    coords = np.broadcast_to(proj.coords, (n_snapshots, *proj.coords.shape[1:]))
+    return Panel(_title("input", images.shape, _how(proj.method)), coords)
+
+
 def live_panels(
-    images: Images, rows: np.ndarray, names: list[str], shapes: list, snapshots: list
+    images: Images,
+    rows: np.ndarray,
+    names: list[str],
+    shapes: list,
+    snapshots: list,
+    first: Panel | None = None,
 ) -> list[Panel]:
-    """Panels of the snapshots so far, projected on the fly (nothing is stored)."""
+    """Panels of the snapshots so far, projected on the fly (nothing is stored); `first`, the input's
+    panel when it was made already (a live run makes it once)."""
     from engine.nets.analysis import project_layer
 
     n = len(snapshots)
-    panels = []
-    stacks = [
-        _input(images, rows, n),
-        *(np.stack([s.layers[i] for s in snapshots]) for i in range(len(names))),
-    ]
-    for name, shape, acts in zip(["input", *names], [images.shape, *shapes], stacks, strict=True):
-        proj = project_layer(acts)
+    pixels = input_panel(images, rows, n) if first is None else first
+    panels = [Panel(pixels.title, np.broadcast_to(pixels.coords[:1], (n, *pixels.coords.shape[1:])))]
+    for i, (name, shape) in enumerate(zip(names, shapes, strict=True)):
+        proj = project_layer(np.stack([s.layers[i] for s in snapshots]))
         panels.append(Panel(_title(name, tuple(shape), _how(proj.method)), proj.coords))
     return panels
 

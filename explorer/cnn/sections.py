@@ -22,6 +22,14 @@ P = "cn"
 STRIP = 12  # recorded digits shown in the strip to pick from
 
 
+def first_images(images: Images) -> None:
+    """The first images of the set with their labels: what the network will learn from."""
+    n = min(STRIP * 2, len(images.y))
+    labels = [images.class_names[c] for c in images.y[:n]]
+    st.plotly_chart(cf.strip_figure(images.pixels[:n], labels, f"The first {n} of the {len(images.y):,} images"),
+                    key=f"{P}_data_strip", config={"displayModeBar": False})  # fmt: skip
+
+
 def layers(images: Images, result, rkey: tuple) -> list:
     """The layer animation (click a digit in it), the curves and each layer's scores; the projections."""
     data = rows_dataset(images, result.capture_index)
@@ -187,7 +195,8 @@ def robustness(images: Images, result, rkey: tuple, data_key) -> None:
     """The robust accuracy of this run, and of the same run with adversarial training flipped when stored."""
     cfg = result.config
     mine = "with" if cfg.adversarial else "without"
-    text = (f"Under an L∞ attack of ε = {cfg.eps:g} (10 PGD steps): **{compute.robust(rkey, result, images):.3f}** "
+    text = (f"Robust accuracy under an L∞ attack of ε = {cfg.eps:g} (10 PGD steps on the held-out digits): "
+            f"**{compute.robust(rkey, result, images):.3f}** "
             f"accuracy {mine} adversarial training (clean {result.history['test_acc'][-1]:.3f})")  # fmt: skip
     flipped = replace(cfg, adversarial=not cfg.adversarial)
     other = compute.trained(data_key, flipped)

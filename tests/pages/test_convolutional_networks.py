@@ -185,7 +185,9 @@ def test_one_image_per_class_fails_with_a_message_on_train():
     at.button(key="cn_train").click().run()
     assert not at.exception
     assert len(at.error) == 1 and "only 1 sample" in at.error[0].value
-    assert [c["layout"]["title"]["text"] for c in charts(at)] == ["The first 10 of the 10 images"]  # no training
+    assert [c["layout"]["title"]["text"] for c in charts(at)] == [
+        "The first 10 of the 10 images"
+    ]  # no training
 
 
 @pytest.mark.parametrize(

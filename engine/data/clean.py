@@ -82,9 +82,13 @@ def table_to_dataset(table: Table, opts: TableOptions) -> Dataset:
 
 
 def _image_shape(frame: pd.DataFrame, roles: dict[str, str], opts: TableOptions) -> tuple[int, int] | None:
-    """(side, side) when the feature columns are all numbers and a square count of them (pixels)."""
+    """(side, side) for the "label, pixel0 ... pixelN" layout: a label column is chosen and the
+    feature columns are all numbers, a square count of them. A table without a label is a table
+    (a wide one's constant columns are dropped as usual), since images are read to be learned."""
     from engine.data.images import image_side
 
+    if opts.label is None:
+        return None
     names = [n for n in (opts.features or map(str, frame.columns)) if n != opts.label]
     side = image_side(len(names))
     if side is None:

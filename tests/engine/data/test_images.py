@@ -128,3 +128,13 @@ def test_a_ten_column_csv_is_no_image_and_drops_constant_columns():
     assert "c3" not in data.feature_names and data.X.shape == (40, 9)
     assert not any("look like the pixels" in note for note in data.notes)
     assert any("c3" in note and "constant" in note for note in data.notes), data.notes
+
+
+def test_a_square_table_without_a_label_stays_a_table():
+    """64 numeric columns and no label column: a table (its constant column dropped as for any table),
+    since the "label, pixel0 ..." layout is what is read as images."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame(rng.integers(0, 10, (6, 64)), columns=[f"c{j}" for j in range(64)]).assign(c63=1)
+    data = table_to_dataset(read_table(frame.to_csv(index=False).encode()), TableOptions(label=None))
+    assert data.image_shape is None and data.n_features == 63
+    assert any("constant column 'c63'" in n for n in data.notes)

@@ -332,7 +332,12 @@ def click_in_browser(browser) -> float:
     """Launch the app showing PCA of digits and wait until its scores are shown; then add UMAP in the
     Methods box and press Compute: seconds from that press until the finished UMAP is drawn. The
     server's background warm-up (after the first paint) may still be running when Compute is pressed,
-    as it is for a user who chooses UMAP at once."""
+    as it is for a user who chooses UMAP at once.
+
+    Compute is pressed once the Methods list has closed, as a user sees it: a click in the fraction of
+    a second while the list is still closing is dropped by the browser's widget (no rerun is sent), and
+    nothing would ever be computed. The press is checked to have started a run with UMAP (the page
+    writes its methods to the URL at the start of its run) before the wait for the finished chart."""
     port = free_port()
     cmd = [sys.executable, "-m", "explorer.cli", "--no-browser", "--port", str(port)]
     context = browser.new_context(viewport={"width": 1400, "height": 900})
@@ -347,9 +352,14 @@ def click_in_browser(browser) -> float:
             page.get_by_role("option", name="UMAP", exact=True).click()
             page.keyboard.press("Escape")
             methods.get_by_text("UMAP", exact=True).wait_for(timeout=10_000)  # the choice is shown
+            page.get_by_role("listbox").wait_for(state="hidden", timeout=10_000)  # the list closed
             compute = sidebar.get_by_role("button", name="Compute", exact=True)
             start = time.perf_counter()
             compute.click()
+            try:  # within the timed span: the clock runs on while the press is checked
+                page.wait_for_url(re.compile(r"[?&]methods=[^&]*umap"), wait_until="commit", timeout=20_000)
+            except Exception as exc:
+                raise RuntimeError(f"pressing Compute started no run with UMAP ({page.url})") from exc
             umap_title = page.locator('[data-testid="stPlotlyChart"] .gtitle', has_text=re.compile(r"^UMAP$"))
             umap_title.first.wait_for(timeout=120_000)
             return time.perf_counter() - start

@@ -15,22 +15,17 @@ from explorer.shared.cache import stored
 
 PUSH_DIGITS = 50  # held-out digits the "how small a push" study attacks
 # imported when the page opens: torch.optim's first optimizer imports torch._dynamo (1.2 s), wide
-# layers' PCA scikit-learn's randomized SVD, the digit view Captum
-PREFETCH = (
-    "torch",
-    "torch._dynamo",
-    "engine.cnn.train",
-    "engine.cnn.attack",
-    "sklearn.utils.extmath",
-    "captum.attr",
-)
+# layers' PCA scikit-learn's randomized SVD; then Captum for the digit view
+FOR_TRAINING = ("torch", "torch._dynamo", "engine.cnn.train", "engine.cnn.attack", "sklearn.utils.extmath")
+FOR_VIEW = ("captum.attr",)
 
 
 def prefetch() -> None:
     """Start importing what training and the digit view need, in the background, once per server."""
     from explorer.shared.warmup import prefetch as start
 
-    start(PREFETCH)
+    start(FOR_TRAINING)
+    start(FOR_VIEW)
 
 
 def training_key(data_key: DataSource, cfg: Any) -> tuple:
@@ -46,6 +41,9 @@ def trained(data_key: DataSource, cfg: Any) -> Any | None:
 
 def train(data_key: DataSource, images: Images, cfg: Any, on_snapshot: Callable | None = None) -> Any:
     """Train (or return the stored run); snapshots stream to `on_snapshot` while it trains."""
+    from explorer.shared.warmup import prefetch as started
+
+    started(FOR_TRAINING).join()  # its imports finished before this thread imports the same packages
     from engine.cnn.train import train as fit
 
     return stored(training_key(data_key, cfg), lambda: fit(images, cfg, on_snapshot))
@@ -90,6 +88,9 @@ def scores(rkey: tuple, result: Any, images: Images) -> Any:
 
 
 def digit(rkey: tuple, result: Any, image: np.ndarray, row: int, target: int | None) -> Any:
+    from explorer.shared.warmup import prefetch as started
+
+    started(FOR_VIEW).join()
     from engine.cnn.inspect import digit_view
 
     return stored(("cnn_digit", rkey, row, target), lambda: digit_view(model(result), image, target))

@@ -11,6 +11,8 @@ import streamlit as st
 
 from explorer.boundaries.compute import warm_boundary_workers
 
+IMPORT_LOCK = threading.Lock()  # background imports run one at a time: two threads importing one package's
+# circular imports at once get a partly initialised module (sklearn.utils.extmath: ImportError)
 WARM_DELAY_S = 5.0  # seconds after the first run before the background imports (_warm)
 # scikit-learn's bundled datasets (about 1 s to import), the scipy parts of UMAP and the scores
 WARM_MODULES = (
@@ -36,7 +38,8 @@ def warm() -> dict:
         state["auto"] = describe_device(resolve_device("auto"))
         warm_boundary_workers()
         for name in WARM_MODULES:
-            importlib.import_module(name)
+            with IMPORT_LOCK:
+                importlib.import_module(name)
 
     threading.Thread(target=work, daemon=True, name="warm-imports").start()
     return state
@@ -45,11 +48,13 @@ def warm() -> dict:
 @st.cache_resource
 def prefetch(modules: tuple[str, ...]) -> threading.Thread:
     """Import `modules` in the background, once per server: a view calls it when it opens, so what its
-    first button press needs (torch, Captum) is loaded while the user reads the page."""
+    first button press needs (torch, Captum) is loaded while the user reads the page. Join the thread
+    before code in the page's own thread imports the same packages."""
 
     def work() -> None:
         for name in modules:
-            importlib.import_module(name)
+            with IMPORT_LOCK:
+                importlib.import_module(name)
 
     thread = threading.Thread(target=work, daemon=True, name="prefetch-imports")
     thread.start()

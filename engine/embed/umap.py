@@ -245,3 +245,31 @@ def _squared(bk: Backend, cols: list, i: Any, j: Any, diff: list, buf: dict, m: 
         bk.xp.multiply(out, out, out=scratch)
         d2 += scratch
     return d2
+
+
+def place_new(new: np.ndarray, X: np.ndarray, layout: np.ndarray, k: int = 15) -> np.ndarray:
+    """New rows placed in a finished layout: (m, d) rows like X's -> (m, dims) coordinates.
+
+    Each lands at the mean of its k nearest rows of X (n, d) in `layout` (n, dims), weighted by
+    UMAP's membership strengths exp(-(distance - rho) / sigma) (`smooth_knn_dist` on its own
+    neighbour distances): the start umap-learn's transform gives new points, without its further
+    optimisation. Rows of `layout` that are NaN (not embedded) are not used.
+    """
+    keep = np.isfinite(layout).all(axis=1)
+    X, layout = np.asarray(X, np.float64)[keep], np.asarray(layout, np.float64)[keep]
+    new = np.asarray(new, np.float64).reshape(len(new), -1)
+    if new.shape[1] != X.shape[1] or len(X) == 0:
+        raise ValueError(
+            f"New rows have {new.shape[1]} columns and the layout's rows {X.shape[1]}; they must match."
+        )
+    k = min(k, len(X))
+    sq = (new * new).sum(1)[:, None] - 2 * new @ X.T + (X * X).sum(1)[None]  # (m, n)
+    index = np.argpartition(sq, k - 1, axis=1)[:, :k]
+    dist = np.sqrt(np.maximum(np.take_along_axis(sq, index, 1), 0.0))
+    order = np.argsort(dist, axis=1)
+    index, dist = np.take_along_axis(index, order, 1), np.take_along_axis(dist, order, 1)
+    rho, sigma = smooth_knn_dist(
+        np.column_stack([np.zeros(len(new)), dist])
+    )  # as if each row were its own first
+    weight = np.exp(-np.maximum(dist - rho[:, None], 0.0) / sigma[:, None])  # (m, k)
+    return (weight[:, :, None] * layout[index]).sum(1) / weight.sum(1, keepdims=True)

@@ -90,7 +90,30 @@ def live_panels(
     return panels
 
 
-def path_coords(projections: list, pixels: np.ndarray, stages: tuple[np.ndarray, ...]) -> list[np.ndarray]:
-    """An attack's steps in each panel's coordinates: pixels (steps + 1, h, w), stages per layer."""
+def path_coords(
+    rkey: tuple,
+    images: Images,
+    result,
+    projections: list,
+    pixels: np.ndarray,
+    stages: tuple,
+    method: str = "pca",
+) -> list[np.ndarray]:
+    """An attack's steps in each panel's coordinates: pixels (steps + 1, h, w), stages per layer.
+
+    In the PCA pictures a step goes through the layer's PCA; in a UMAP or t-SNE layout (of the last
+    snapshot: the trained network the attack runs on) it is placed among the recorded digits by
+    `engine.embed.umap.place_new`."""
+    from engine.embed.umap import place_new
+
     acts = [pixels.reshape(len(pixels), -1), *stages]
-    return [proj.transform(a)[:, :2] for proj, a in zip(projections, acts, strict=True)]
+    last = len(result.epochs) - 1
+    stacks = [_input(images, result.capture_index, 1)[0], *(a[last] for a in result.layers)]
+    out = []
+    for i, (proj, a) in enumerate(zip(projections, acts, strict=True)):
+        if method == "pca" or proj.method != "pca":
+            out.append(proj.transform(a)[:, :2])
+            continue
+        layout = compute.layout(rkey, i, last, stacks[i], method, result.config.seed)
+        out.append(place_new(a, stacks[i], layout))
+    return out

@@ -52,8 +52,7 @@ def layers(images: Images, result, rkey: tuple) -> list:
     _pick_from(event, data)
     how = (f"Each panel is one PCA over all {len(result.epochs)} snapshots (epoch 0 is the untrained network), "
            "so frames share axes" if method == "pca" else
-           f"Layers wider than 3 show {method.upper()} of epoch {epochs[snap]} (the same in every frame; "
-           "the attack's path below is drawn in the PCA pictures, where new points can be placed)")  # fmt: skip
+           f"Layers wider than 3 show {method.upper()} of epoch {epochs[snap]}, the same in every frame")  # fmt: skip
     st.caption(
         f"{how}; {len(result.capture_index):,} held-out digits. Click a digit to look inside the network."
     )
@@ -153,9 +152,10 @@ def attack(images: Images, result, rkey: tuple, row: int, projections: list) -> 
     downloads.chart(cf.probability_figure(path.proba, images.class_names, t, "ε" if xs is not None else "step", xs),
                     f"{images.name}_attack_proba", f"{P}_attack_proba")  # fmt: skip
     data = rows_dataset(images, result.capture_index)
-    panels, _ = result_panels(rkey, images, result)
-    paths = [p if panel.coords.shape[2] == 2 else None
-             for p, panel in zip(path_coords(projections, path.images, path.stages), panels, strict=True)]  # fmt: skip
+    method = st.session_state.get(f"{P}_proj", "pca")
+    panels, _ = result_panels(rkey, images, result, method, -1)
+    placed = path_coords(rkey, images, result, projections, path.images, path.stages, method)
+    paths = [p if panel.coords.shape[2] == 2 else None for p, panel in zip(placed, panels, strict=True)]
     fig = cf.add_paths(nf.layer_figure(data, panels, result.epochs, animate=False), paths, t)
     fig.update_layout(title_text=f"The attack's path in the trained network's layers (step {t})")
     downloads.chart(fig, f"{images.name}_attack_path", f"{P}_attack_path")

@@ -235,3 +235,17 @@ def test_the_link_sets_the_widgets():
     assert "2-block CNN (4, 8 channels)" in at.info[0].value
     for key, value in {"channels": "4,8", "kernel": "3", "act": "tanh", "attack": "fgsm"}.items():
         assert at.query_params[key] in (value, [value])
+
+
+@pytest.mark.slow
+def test_umap_layers_and_the_attack_path_placed_in_them():
+    at = trained({**SMALL, "proj": "umap"})
+    assert not at.exception and not at.error
+    layers = charts(at)[0]
+    assert all("UMAP of epoch 1" in a["text"] for a in layers["layout"]["annotations"])
+    path = titled(at, "The attack's path")
+    assert all("UMAP of epoch 1" in a["text"] for a in path["layout"]["annotations"])
+    lines = [t for t in path["data"] if t.get("name") == "attack path"]
+    assert len(lines) == len(path["layout"]["annotations"]) == 3  # input, block 1, output
+    assert all(len(values(t["x"])) == 11 for t in lines)  # 10 steps and the original
+    assert all(np.isfinite(values(t["x"])).all() for t in lines)

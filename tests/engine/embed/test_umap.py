@@ -8,7 +8,7 @@ import pytest
 from engine.data.datasets import load_bundled
 from engine.embed.neighbors import knn, knn_torch
 from engine.embed.quality import quality
-from engine.embed.umap import UmapParams, curve_params, fuzzy_graph, smooth_knn_dist, umap_layout
+from engine.embed.umap import UmapParams, curve_params, fuzzy_graph, place_new, smooth_knn_dist, umap_layout
 
 
 def _data(n: int = 300, d: int = 8, seed: int = 0) -> np.ndarray:
@@ -171,3 +171,28 @@ def test_no_gpu_driver_means_no_torch_import_for_the_device():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.split()
     assert out == ["cpu", "False"]
+
+
+def test_new_points_land_among_their_nearest_rows_weighted_as_umap_does():
+    """place_new puts a row at the membership-weighted mean of its k nearest fitted rows: checked
+    against the formula computed here with scipy's distances, and on two clusters far apart a new
+    point near one lands in that cluster's part of the layout."""
+    from scipy.spatial.distance import cdist
+
+    rng = np.random.default_rng(0)
+    X = np.r_[rng.normal(0, 0.1, (40, 5)), rng.normal(5, 0.1, (40, 5))]
+    layout = np.r_[np.tile([-3.0, 0.0], (40, 1)), np.tile([3.0, 0.0], (40, 1))] + rng.normal(0, 0.2, (80, 2))
+    new = rng.normal(0, 0.1, (6, 5))
+    placed = place_new(new, X, layout, k=10)
+    d = cdist(new, X)
+    idx = np.argsort(d, axis=1)[:, :10]
+    near = np.take_along_axis(d, idx, 1)
+    rho, sigma = smooth_knn_dist(np.column_stack([np.zeros(6), near]))
+    w = np.exp(-np.maximum(near - rho[:, None], 0) / sigma[:, None])
+    expected = (w[:, :, None] * layout[idx]).sum(1) / w.sum(1, keepdims=True)
+    np.testing.assert_allclose(placed, expected, rtol=1e-9, atol=1e-9)
+    assert (placed[:, 0] < -2).all()
+    far = place_new(np.full((1, 5), 5.0), X, np.where(np.arange(80)[:, None] == 0, np.nan, layout))
+    assert far[0, 0] > 2  # a NaN row of the layout (one that was not embedded) is left out
+    with pytest.raises(ValueError, match="must match"):
+        place_new(np.zeros((1, 4)), X, layout)

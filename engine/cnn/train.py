@@ -113,7 +113,8 @@ def _optimizer(model, cfg: CNNConfig):
     import torch
 
     if cfg.optimizer == "adam":
-        return torch.optim.Adam(model.parameters(), lr=cfg.lr)
+        fused = next(model.parameters()).device.type in ("cpu", "cuda")  # one kernel for all parameters
+        return torch.optim.Adam(model.parameters(), lr=cfg.lr, fused=fused)
     return torch.optim.SGD(
         model.parameters(), lr=cfg.lr, momentum=0.9 if cfg.optimizer == "momentum" else 0.0
     )

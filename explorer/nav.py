@@ -15,6 +15,7 @@ PAGES = {  # url path -> (file, title, icon)
     "optimizers": ("optimizer_paths.py", "Optimizer paths", ":material/route:"),
     "inspector": ("manifold_inspector.py", "Manifold inspector", ":material/scatter_plot:"),
     "cnn": ("convolutional_networks.py", "Convolutional networks", ":material/grid_on:"),
+    "latent": ("latent_manifolds.py", "Latent manifolds", ":material/blur_on:"),
 }
 
 

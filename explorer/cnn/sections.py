@@ -17,6 +17,7 @@ from explorer.cnn.controls import ATTACK_EPS
 from explorer.cnn.panels import path_coords, result_panels
 from explorer.layers import figures as nf
 from explorer.shared import downloads
+from explorer.shared import image_figures as imf
 
 P = "cn"
 STRIP = 12  # recorded digits shown in the strip to pick from
@@ -26,7 +27,7 @@ def first_images(images: Images) -> None:
     """The first images of the set with their labels: what the network will learn from."""
     n = min(STRIP * 2, len(images.y))
     labels = [images.class_names[c] for c in images.y[:n]]
-    st.plotly_chart(cf.strip_figure(images.pixels[:n], labels, f"The first {n} of the {len(images.y):,} images"),
+    st.plotly_chart(imf.strip_figure(images.pixels[:n], labels, f"The first {n} of the {len(images.y):,} images"),
                     key=f"{P}_data_strip", config={"displayModeBar": False})  # fmt: skip
 
 
@@ -96,7 +97,7 @@ def digit(images: Images, result, rkey: tuple) -> tuple[int, int]:
     rows = result.capture_index
     strip = images.pixels[rows[:STRIP]]
     labels = [f"{i}: {images.class_names[images.y[r]]}" for i, r in enumerate(rows[:STRIP])]
-    st.plotly_chart(cf.strip_figure(strip, labels, f"The first {STRIP} held-out digits (position: label)"),
+    st.plotly_chart(imf.strip_figure(strip, labels, f"The first {STRIP} held-out digits (position: label)"),
                     key=f"{P}_strip", config={"displayModeBar": False})  # fmt: skip
     st.session_state[f"{P}_digit"] = min(int(st.session_state.get(f"{P}_digit", 0)), len(rows) - 1)
     pos = st.number_input(f"Digit (position among the {len(rows):,} held-out digits)", 0, len(rows) - 1,
@@ -107,7 +108,7 @@ def digit(images: Images, result, rkey: tuple) -> tuple[int, int]:
     st.markdown(f"True class **{label}** · predicted **{images.class_names[view.target]}** "
                 f"({view.proba[view.target]:.1%})")  # fmt: skip
     sal = view.saliency
-    fig = cf.side_by_side([view.image, sal["gradient"], sal["integrated gradients"]],
+    fig = imf.side_by_side([view.image, sal["gradient"], sal["integrated gradients"]],
                           ["digit", "gradient", "integrated gradients"], [False, True, True],
                           f"Saliency for class {images.class_names[view.target]} (red raises its score, blue lowers it)")  # fmt: skip
     downloads.chart(fig, f"{images.name}_saliency", f"{P}_saliency")
@@ -115,10 +116,10 @@ def digit(images: Images, result, rkey: tuple) -> tuple[int, int]:
         f"Integrated gradients from an all-black image in 32 steps; completeness gap {view.ig_delta:.2g}."
     )
     for i, maps in enumerate(view.feature_maps):
-        downloads.chart(cf.grid_figure(maps, f"Block {i + 1}: {len(maps)} feature maps (after the activation)",
+        downloads.chart(imf.grid_figure(maps, f"Block {i + 1}: {len(maps)} feature maps (after the activation)",
                                        cols=min(16, len(maps))), f"{images.name}_maps{i + 1}", f"{P}_maps{i}")  # fmt: skip
     first = view.filters[0][:, 0]
-    downloads.chart(cf.grid_figure(first, f"Block 1's {len(first)} learned filters", cols=min(16, len(first)),
+    downloads.chart(imf.grid_figure(first, f"Block 1's {len(first)} learned filters", cols=min(16, len(first)),
                                    signed=True, height=200), f"{images.name}_filters", f"{P}_filters")  # fmt: skip
     return row, pos
 
@@ -142,7 +143,7 @@ def attack(images: Images, result, rkey: tuple, row: int, projections: list) -> 
     t = st.slider("Show step" if method != "fgsm" else "Show ε step", 0, steps, steps, key=f"{P}_t_{steps}")
     delta = path.images[t] - path.images[0]
     pred = int(path.proba[t].argmax())
-    fig = cf.side_by_side([path.images[0], delta, path.images[t]],
+    fig = imf.side_by_side([path.images[0], delta, path.images[t]],
                           ["original", f"perturbation (×{1 / max(np.abs(delta).max(), 1e-9):.0f} to show)",
                            f"result: {images.class_names[pred]} ({path.proba[t, pred]:.0%})"],
                           [False, True, False],

@@ -1,0 +1,1 @@
+"""Latent manifolds: autoencoders and the pieces the Latent manifolds view trains."""

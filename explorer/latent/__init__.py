@@ -1,0 +1,1 @@
+"""The Latent manifolds view."""

@@ -1,0 +1,80 @@
+"""Latent manifolds: an autoencoder squeezes the data through 2 or 3 units; watch the latent
+organise itself while it trains, and compare a linear autoencoder with PCA.
+
+What to notice: a linear autoencoder finds PCA's plane (the principal angles fall towards 0°), and
+a non-linear one keeps neighbours together where PCA cannot (a higher trustworthiness, lower error).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from explorer.latent import compute, controls, sections
+from explorer.layers import figures as nf
+from explorer.shared import widgets
+
+P = sections.P
+TABLE = widgets.data_params("digits") + controls.params()
+
+
+def live_training(data, key, cfg):
+    """Train with each snapshot drawn as it arrives; Stop keeps the page usable."""
+    status, chart = st.empty(), st.empty()
+    live: list = []  # the recorded rows as a Dataset, then the live figure
+
+    def on_snapshot(s) -> None:
+        status.progress(s.epoch / cfg.epochs, text=f"Epoch {s.epoch} / {cfg.epochs} · loss {s.loss:.4f}")
+        panels = [sections.latent_panel(s.latent[None], cfg)]
+        if not live:
+            live.append(nf.LiveLayers(sections.recorded(data, s.rows), panels, s.epoch, height=520))
+        chart.plotly_chart(live[0].figure(panels, s.epoch))
+
+    try:
+        return compute.train(key, data, cfg, on_snapshot)
+    except ValueError as exc:
+        st.error(str(exc))
+        return None
+    finally:
+        status.empty()
+        chart.empty()
+
+
+seed = widgets.page_start("Latent manifolds", "latent", P, TABLE)
+try:
+    loaded = widgets.data_source(P, seed)
+    cfg = controls.train_controls(P, seed, st.session_state.get("device", "auto"))
+except ValueError as exc:
+    st.error(str(exc))
+    loaded = cfg = None
+st.sidebar.toggle("Compare with a linear autoencoder and PCA", key=f"{P}_pca",
+                  help="Trains a linear autoencoder of the same shape too.")  # fmt: skip
+widgets.sync_to_url(P, TABLE)
+if loaded is None or cfg is None:
+    st.stop()
+data, key = loaded
+widgets.data_notes(data)
+
+go_col, stop_col, _ = st.columns([1, 1, 4])
+pressed = go_col.button("Train", type="primary", key=f"{P}_train", width="stretch")
+stop_col.button("Stop", key=f"{P}_stop", width="stretch", help="Stops training.")
+result = compute.trained(key, cfg)
+if pressed and result is None:
+    result = live_training(data, key, cfg)
+if result is None:
+    what = "its pixels" if data.image_shape is not None else "its standardised features"
+    st.info(f"{data.name}: {data.n_samples:,} rows, {data.n_features} features. Press **Train** to squeeze "
+            f"{what} through {cfg.latent} units and back.")  # fmt: skip
+    st.stop()
+rkey = compute.training_key(key, cfg)
+cols = st.columns(3)
+cols[0].metric(
+    "Reconstruction error", f"{result.error[-1]:.4f}", help="Mean squared, per feature, recorded rows"
+)
+cols[1].metric("Epochs", f"{int(result.epochs[-1])}")
+cols[2].metric("Time", f"{result.seconds:.1f} s")
+if result.stopped:
+    st.warning(result.stopped)
+sections.training(data, result, rkey)
+if st.session_state.get(f"{P}_pca"):
+    with st.spinner("Training the linear autoencoder…"):
+        sections.against_pca(data, key, result, rkey, lambda c: compute.train(key, data, c))

@@ -70,6 +70,9 @@ SCENARIOS: tuple[Scenario, ...] = (
              "Train, pick a digit the network gets right and scrub the attack's steps: a perturbation far smaller "
              "than the distance to any other training digit flips the class, while noise of the same size "
              "leaves it alone. Measure it over 50 digits with the button under the table."),
+    Scenario("A linear autoencoder is PCA", "latent", {"data": "digits", "epochs": "150", "pca": "1", "lr": "0.01"},
+             "Press Train: the linear autoencoder's plane lands on PCA's (the principal angles fall to a few degrees) "
+             "and its error matches PCA's; the non-linear one beside it keeps more neighbours together."),
     Scenario("Unroll the Swiss roll", "inspector",
              {"data": "swiss_roll", "n": "1500", "methods": "pca,isomap,lle"},
              "PCA squashes the roll flat and mixes its ends; Isomap follows distances along the sheet and "

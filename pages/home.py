@@ -21,6 +21,7 @@ st.markdown(
     "spectral embedding, MDS, t-SNE or UMAP side by side, and scores how faithful each picture is. "
     "**Convolutional networks** trains a CNN on real handwritten digits, shows every layer's manifold, "
     "what one digit looks like inside the network, and how a tiny adversarial push flips its class. "
+    "**Latent manifolds** squeezes data through a 2- or 3-unit autoencoder and compares a linear one with PCA. "
     "Use generated data, scikit-learn's bundled sets, the sample CSVs or **your own file**."
 )
 

@@ -17,6 +17,7 @@ PAGES = {
     "boundaries": ("../pages/decision_boundaries.py", {"models": "logreg", "voting": "0", "stacking": "0", "gridn": "50"}),
     "optimizers": ("../pages/optimizer_paths.py", {"steps": "20"}),
     "cnn": ("../pages/convolutional_networks.py", {"data": "digits", "channels": "4,8"}),
+    "latent": ("../pages/latent_manifolds.py", {"data": "iris", "latent": "3"}),
 }  # fmt: skip
 
 

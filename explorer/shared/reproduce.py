@@ -253,6 +253,35 @@ def cnn_script(source: DataSource, train: Any) -> str:
     )
 
 
+def latent_script(source: DataSource, train: Any) -> str:
+    """Latent manifolds: train the autoencoder `train` (AEConfig) and animate its latent."""
+    imports, body, name = _load(source)
+    imports += [
+        "from engine.data.datasets import Dataset",
+        "from engine.latent.autoencoder import AEConfig, train_autoencoder",
+        "from explorer.layers.figures import Panel, layer_figure",
+    ]
+    body += [
+        f"TRAIN = {literal(train)}",
+        "result = train_autoencoder(data, TRAIN)  # the latent of the recorded rows at every snapshot",
+        "",
+        "rows = result.rows",
+        "y = None if data.y is None else data.y[rows]",
+        "shown = Dataset(data.X[rows], y, data.feature_names, data.class_names if y is not None else (), data.name)",
+        'fig = layer_figure(shown, [Panel("latent", result.latents)], result.epochs)',
+        f'fig.write_html("{name}_latent.html")',
+        SHOW,
+        "",
+        'print(json.dumps({"reconstruction_error": float(result.error[-1]), "epochs": int(result.epochs[-1])}))',
+    ]
+    return _script(
+        f"Latent manifolds: an autoencoder trained on {name}.",
+        f"Writes {name}_latent.html (press play to watch the latent) and prints the error as JSON.",
+        imports,
+        body,
+    )
+
+
 def boundaries_script(source: DataSource, arena: Any, models: Sequence[Any]) -> str:
     """Decision boundaries: the plane and split `arena` (ArenaConfig), every model (ModelConfig)
     fitted on it, and the grid of their decision surfaces."""

@@ -18,12 +18,14 @@ from engine.data.datasets import SAMPLE_DIR, DatasetConfig, make_dataset
 from engine.data.source import DataSource
 from engine.data.tables import TableOptions, load_sample, read_table, table_to_dataset
 from engine.embed.methods import EmbedConfig, embed
+from engine.latent.autoencoder import AEConfig
 from engine.nets.landscape import LandscapeConfig, loss_landscape, record_trajectory
 from engine.nets.landscape_race import LandscapeRaceConfig, Racer, race_on_landscape
 from engine.nets.mlp import TrainConfig
 from engine.optim.race import MapConfig, PathConfig, RaceConfig, race
 from engine.optim.surfaces import SurfaceConfig, make_surface
 from explorer.cnn import compute as cnn_compute
+from explorer.latent import compute as latent_compute
 from explorer.layers import compute as layer_compute
 from explorer.shared import reproduce
 from explorer.shared.cache import digest
@@ -244,3 +246,17 @@ def test_cnn_page_offers_a_script_that_reproduces_its_run(tmp_path):
     assert out["test_accuracy"] == pytest.approx(float(stored.history["test_acc"][-1]))
     assert f"{out['test_accuracy']:.3f}" == metric(at, "Test accuracy")
     assert "frames" in html_plot(tmp_path / "digits_cnn_layers.html")
+
+
+def test_latent_page_offers_a_script_that_reproduces_its_run(tmp_path):
+    at = open_page({"data": "iris", "epochs": "20"}, "../pages/latent_manifolds.py")
+    at.button(key="lt_train").click().run()
+    assert not at.exception and [b.proto.label for b in script_buttons(at)] == ["Python script"]
+    key = DataSource.of_config(DatasetConfig(name="iris", seed=0))
+    cfg = AEConfig(epochs=20, seed=0, device="auto")
+    stored = latent_compute.trained(key, cfg)
+    assert stored is not None, "the page's data source or config is not what the script is made from"
+    out = run_script(reproduce.latent_script(key, cfg), tmp_path)
+    assert out["reconstruction_error"] == pytest.approx(float(stored.error[-1]), rel=1e-5)
+    assert f"{out['reconstruction_error']:.4f}" == metric(at, "Reconstruction error")
+    assert "frames" in html_plot(tmp_path / "iris_latent.html")

@@ -18,6 +18,7 @@ LAYERS = "../pages/layer_manifolds.py"
 BOUNDARIES = "../pages/decision_boundaries.py"
 OPTIMIZERS = "../pages/optimizer_paths.py"
 CNN = "../pages/convolutional_networks.py"
+LATENT = "../pages/latent_manifolds.py"
 
 
 def open_page(query: dict | None = None, page: str | None = None) -> AppTest:
@@ -41,6 +42,10 @@ def layers_page(query: dict | None = None) -> AppTest:
 
 def cnn_page(query: dict | None = None) -> AppTest:
     return open_page(query, CNN)
+
+
+def latent_page(query: dict | None = None) -> AppTest:
+    return open_page(query, LATENT)
 
 
 def optimizer_page(query: dict | None = None) -> AppTest:

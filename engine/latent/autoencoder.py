@@ -91,7 +91,9 @@ class AEResult:
     history: np.ndarray  # (epochs + 1,) training loss per epoch (NaN at 0)
     inputs: np.ndarray  # (n_recorded, d) what the network saw for the recorded rows (pixels or standardised)
     reconstructions: np.ndarray  # (n_recorded, d) the last snapshot's reconstructions of them
-    decoder_span: np.ndarray  # (d, latent) the last linear layer's weights: the decoder's output directions
+    decoder_span: (
+        np.ndarray | None
+    )  # linear autoencoders: (d, latent) the plane the decoder maps onto; else None
     image_shape: tuple[int, int] | None
     stopped: str | None
     seconds: float
@@ -194,13 +196,13 @@ def train_autoencoder(
     )  # fmt: skip
 
 
-def _span(encoder, decoder, last, cfg: AEConfig) -> np.ndarray:
-    """(d, latent): for a linear autoencoder the product of the decoder's weights (its whole map from
-    the latent), else the last layer's weights."""
+def _span(encoder, decoder, last, cfg: AEConfig) -> np.ndarray | None:
+    """(d, latent): a linear autoencoder's decoder as one map from the latent (the product of its
+    weights), whose columns span the plane it reconstructs on; None for a non-linear one."""
     import torch
 
     if not cfg.linear:
-        return last.weight.detach().cpu().numpy().astype(np.float64)[:, : cfg.latent]
+        return None
     with torch.no_grad():
         eye = torch.eye(cfg.latent, device=last.weight.device)
         zero = decoder(torch.zeros_like(eye[:1]))
@@ -227,14 +229,17 @@ def _epoch(encoder, decoder, opt, X, cfg: AEConfig, gen) -> float:
 
 @dataclass(frozen=True)
 class PcaComparison:
-    angles_deg: np.ndarray  # (latent,) principal angles between the decoder's span and PCA's top axes
+    angles_deg: (
+        np.ndarray | None
+    )  # (latent,) linear autoencoders: angles between the decoder's span and PCA's axes
     pca_coords: np.ndarray  # (n_recorded, latent) the recorded rows on PCA's top axes
     pca_error: float  # PCA's mean squared reconstruction error per feature with `latent` axes
     explained: float  # share of the variance those axes keep
 
 
 def pca_comparison(result: AEResult) -> PcaComparison:
-    """The autoencoder's decoder span against PCA's top `latent` axes of the same inputs."""
+    """PCA's top `latent` axes of the autoencoder's inputs, and for a linear autoencoder the principal
+    angles between its decoder's span and them (None for a non-linear one, which spans no plane)."""
     from scipy.linalg import subspace_angles
 
     from engine.pca import principal_axes
@@ -244,6 +249,7 @@ def pca_comparison(result: AEResult) -> PcaComparison:
     pca = principal_axes(X, k)
     coords = (X - pca.mean) @ pca.axes
     rebuilt = coords @ pca.axes.T + pca.mean
-    angles = np.degrees(subspace_angles(result.decoder_span, pca.axes))
+    span = result.decoder_span
+    angles = None if span is None else np.degrees(subspace_angles(span, pca.axes))
     return PcaComparison(angles, coords.astype(np.float32), float(((rebuilt - X) ** 2).mean()),
                          float(pca.shares.sum()))  # fmt: skip

@@ -88,3 +88,34 @@ def maps_mention(pid: int, *needles: str) -> dict[str, bool]:
     except OSError:
         return dict.fromkeys(needles, False)
     return {n: n in maps for n in needles}
+
+
+def train_in_browser(browser, path: str, ready: str, read_s: float) -> dict:
+    """Launch the app (this checkout's code), open `path`, wait until the text `ready` shows and then
+    `read_s` more seconds, as a user reading the page would, and press Train: seconds until the first
+    live frame (a chart titled "Epoch N") is drawn, and until the finished animation (a chart with
+    its Play button) is drawn."""
+    import re
+
+    from benchmarks import ROOT, free_port
+
+    port = free_port()
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    try:
+        page = context.new_page()
+        with server(app_command(port), ROOT):
+            goto_when_served(page, f"http://127.0.0.1:{port}{path}")
+            button = page.get_by_role("button", name="Train", exact=True)
+            button.wait_for(timeout=120_000)
+            page.get_by_text(ready, exact=False).first.wait_for(timeout=120_000)
+            time.sleep(read_s)
+            start = time.perf_counter()
+            button.click()
+            charts = page.locator('[data-testid="stPlotlyChart"]')
+            charts.locator(".gtitle", has_text=re.compile(r"^Epoch \d+$")).first.wait_for(timeout=120_000)
+            first = time.perf_counter() - start
+            charts.get_by_text("▶ Play").first.wait_for(timeout=120_000)
+            done = time.perf_counter() - start
+        return {"first": first, "done": done}
+    finally:
+        context.close()

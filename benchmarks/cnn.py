@@ -234,38 +234,6 @@ def attack_steps(repeat: int) -> dict:
 READ_S = 4.0  # cnn_page: seconds a user spends on the opened page before pressing Train
 
 
-def train_in_browser(browser) -> dict:
-    """Launch the app (this checkout's code), open the Convolutional networks page on MNIST, wait
-    READ_S as a user reading it would (the page shows the first digits meanwhile), press Train: seconds
-    until the first live frame (a chart titled "Epoch N") is drawn, and until the finished animation (the layer chart with its Play button) is drawn."""
-    import re
-    import time
-
-    from benchmarks import ROOT, free_port
-    from benchmarks._browser import app_command, goto_when_served, server
-
-    port = free_port()
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    try:
-        page = context.new_page()
-        with server(app_command(port), ROOT):
-            goto_when_served(page, f"http://127.0.0.1:{port}/cnn")
-            button = page.get_by_role("button", name="Train", exact=True)
-            button.wait_for(timeout=120_000)
-            page.get_by_text("5,000 images of 28 x 28 pixels", exact=False).first.wait_for(timeout=120_000)
-            time.sleep(READ_S)
-            start = time.perf_counter()
-            button.click()
-            charts = page.locator('[data-testid="stPlotlyChart"]')
-            charts.locator(".gtitle", has_text=re.compile(r"^Epoch \d+$")).first.wait_for(timeout=120_000)
-            first = time.perf_counter() - start
-            charts.get_by_text("▶ Play").first.wait_for(timeout=120_000)
-            done = time.perf_counter() - start
-        return {"first": first, "done": done}
-    finally:
-        context.close()
-
-
 @benchmark(
     "cnn_page",
     f"Convolutional networks on MNIST in a browser, Train pressed {READ_S:g} s after the page opened (fresh "
@@ -274,12 +242,12 @@ def train_in_browser(browser) -> dict:
 )
 def cnn_page(repeat: int) -> dict:
     from benchmarks import median
-    from benchmarks._browser import chromium
+    from benchmarks._browser import chromium, train_in_browser
 
     runs = []
     with chromium() as browser:
         for _ in range(repeat):
-            runs.append(train_in_browser(browser))
+            runs.append(train_in_browser(browser, "/cnn", "5,000 images of 28 x 28 pixels", READ_S))
     first, done = median([r["first"] for r in runs]), median([r["done"] for r in runs])
     return {"ours_s": first, "finished_s": done, "meets": first <= 1.5 and done <= 8.0,
             "runs_s": [[round(r["first"], 2), round(r["done"], 2)] for r in runs]}  # fmt: skip

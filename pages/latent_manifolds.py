@@ -40,6 +40,7 @@ def live_training(data, key, cfg):
 
 
 seed = widgets.page_start("Latent manifolds", "latent", P, TABLE)
+compute.prefetch()
 try:
     loaded = widgets.data_source(P, seed)
     cfg = controls.train_controls(P, seed, st.session_state.get("device", "auto"))
@@ -64,6 +65,7 @@ if result is None:
     what = "its pixels" if data.image_shape is not None else "its standardised features"
     st.info(f"{data.name}: {data.n_samples:,} rows, {data.n_features} features. Press **Train** to squeeze "
             f"{what} through {cfg.latent} units and back.")  # fmt: skip
+    sections.first_rows(data)
     st.stop()
 rkey = compute.training_key(key, cfg)
 cols = st.columns(3)

@@ -10,6 +10,16 @@ from engine.data.datasets import Dataset
 from engine.data.source import DataSource
 from explorer.shared.cache import results, stored
 
+# imported when the page opens: torch.optim's first optimizer imports torch._dynamo (1.2 s)
+FOR_TRAINING = ("torch", "torch._dynamo", "engine.cnn.train", "engine.latent.autoencoder")
+
+
+def prefetch() -> None:
+    """Start importing what training needs, in the background, once per server."""
+    from explorer.shared.warmup import prefetch as start
+
+    start(FOR_TRAINING)
+
 
 def training_key(data_key: DataSource, cfg: Any) -> tuple:
     return ("autoencoder", data_key, cfg)
@@ -21,6 +31,9 @@ def trained(data_key: DataSource, cfg: Any) -> Any | None:
 
 def train(data_key: DataSource, data: Dataset, cfg: Any, on_snapshot: Callable | None = None) -> Any:
     """Train (or return the stored run); snapshots stream to `on_snapshot` while it trains."""
+    from explorer.shared.warmup import prefetch as started
+
+    started(FOR_TRAINING).join()  # its imports finished before this thread imports the same packages
     from engine.latent.autoencoder import train_autoencoder
 
     return stored(training_key(data_key, cfg), lambda: train_autoencoder(data, cfg, on_snapshot))

@@ -20,6 +20,24 @@ P = "lt"
 SHOWN = 12  # reconstructions shown
 
 
+def first_rows(data: Dataset) -> None:
+    """Before training, what will be squeezed: the first images, or the data drawn as the inspector
+    would (its first two or three features, or principal components)."""
+    if data.image_shape is not None:
+        n = min(2 * SHOWN, data.n_samples)
+        images = data.X[:n].reshape(n, *data.image_shape)
+        images = (images - images.min()) / max(float(np.ptp(images)), 1e-12)
+        labels = [data.class_names[c] for c in data.y[:n]] if data.y is not None else [""] * n
+        st.plotly_chart(imf.strip_figure(images, labels, f"The first {n} of the {data.n_samples:,} images"),
+                        key=f"{P}_data_strip", config={"displayModeBar": False})  # fmt: skip
+        return
+    if data.n_features in (2, 3):
+        fig = nf.layer_figure(data, [Panel("the data", data.X[None].astype(np.float32))], np.array([0]),
+                              animate=False, height=420)  # fmt: skip
+        fig.update_layout(title_text=f"{data.name}: the data to squeeze through the bottleneck")
+        st.plotly_chart(fig, key=f"{P}_data_plot")
+
+
 def recorded(data: Dataset, rows: np.ndarray) -> Dataset:
     """The recorded rows as a Dataset, to colour the latent by label."""
     y = None if data.y is None else data.y[rows]

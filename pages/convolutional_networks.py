@@ -16,7 +16,7 @@ from engine.data.source import DataSource
 from explorer.cnn import compute, controls, sections
 from explorer.cnn.panels import input_panel, live_panels
 from explorer.layers import figures as nf
-from explorer.shared import reproduce, widgets
+from explorer.shared import reproduce, reproduce_nets, widgets
 
 P = sections.P
 FRAME_SECONDS = 0.25  # at most four live frames a second
@@ -121,5 +121,5 @@ row, _ = sections.digit(images, result, rkey)
 sections.attack(images, result, rkey, row, projections)
 st.subheader("Adversarial training")
 sections.robustness(images, result, rkey, key)
-st.download_button("Python script", lambda: reproduce.cnn_script(key, cfg), f"{images.name}_cnn.py",
+st.download_button("Python script", lambda: reproduce_nets.cnn_script(key, cfg), f"{images.name}_cnn.py",
                    "text/x-python", key=f"{P}_script", on_click="ignore", help=reproduce.HELP)  # fmt: skip

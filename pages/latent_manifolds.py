@@ -11,7 +11,7 @@ import streamlit as st
 
 from explorer.latent import compute, controls, sections
 from explorer.layers import figures as nf
-from explorer.shared import reproduce, widgets
+from explorer.shared import reproduce, reproduce_nets, widgets
 
 P = sections.P
 TABLE = widgets.data_params("digits") + controls.params()
@@ -80,5 +80,5 @@ sections.training(data, result, rkey)
 if st.session_state.get(f"{P}_pca"):
     with st.spinner("Training the linear autoencoder…"):
         sections.against_pca(data, key, result, rkey, lambda c: compute.train(key, data, c))
-st.download_button("Python script", lambda: reproduce.latent_script(key, cfg), f"{data.name}_latent.py",
+st.download_button("Python script", lambda: reproduce_nets.latent_script(key, cfg), f"{data.name}_latent.py",
                    "text/x-python", key=f"{P}_script", on_click="ignore", help=reproduce.HELP)  # fmt: skip

@@ -8,6 +8,7 @@ import streamlit as st
 from engine.cnn.attack import ATTACKS, MAX_STEPS
 from engine.cnn.model import ACTIVATIONS, KERNELS, LIMITS, OPTIMIZERS, CNNConfig
 from explorer.shared.url_state import Param
+from explorer.shared.widgets import snap_to_options
 
 LEARNING_RATES = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0)  # inside LIMITS["lr"]
 EPS_VALUES = (0.0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3)  # L-infinity budgets, inside LIMITS["eps"]
@@ -56,15 +57,11 @@ def parse_widths(
     return widths
 
 
-def _nearest(value: float, options: tuple[float, ...]) -> float:
-    return min(options, key=lambda o: abs(o - value))
-
-
 def train_controls(prefix: str, seed: int, device: str) -> CNNConfig:
     """Network shape and training settings. Raises ValueError for widths that cannot be used."""
     p = f"{prefix}_"
     for key, options in (("lr", LEARNING_RATES), ("eps", EPS_VALUES)):
-        st.session_state[p + key] = _nearest(float(st.session_state.get(p + key, options[1])), options)
+        snap_to_options(p + key, options, options[1])
     if st.session_state.get(p + "kernel") not in KERNELS:
         st.session_state[p + "kernel"] = CNNConfig.kernel
     st.sidebar.markdown("**Network**")

@@ -7,6 +7,7 @@ import streamlit as st
 from engine.latent.autoencoder import ACTIVATIONS, LIMITS, AEConfig
 from explorer.cnn.controls import parse_widths
 from explorer.shared.url_state import Param
+from explorer.shared.widgets import snap_to_options
 
 LEARNING_RATES = (0.0003, 0.001, 0.003, 0.01, 0.03, 0.1)  # inside LIMITS["lr"]
 NOISE = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5)  # the denoising autoencoder's input noise
@@ -30,15 +31,11 @@ def params() -> tuple[Param, ...]:
     )
 
 
-def _nearest(value: float, options: tuple[float, ...]) -> float:
-    return min(options, key=lambda o: abs(o - value))
-
-
 def train_controls(prefix: str, seed: int, device: str) -> AEConfig:
     """Autoencoder shape and training settings. Raises ValueError for widths that cannot be used."""
     p = f"{prefix}_"
     for key, options in (("lr", LEARNING_RATES), ("aenoise", NOISE)):
-        st.session_state[p + key] = _nearest(float(st.session_state.get(p + key, options[0])), options)
+        snap_to_options(p + key, options, options[0])
     st.sidebar.markdown("**Autoencoder**")
     latent = st.sidebar.radio("Bottleneck units", (2, 3), horizontal=True, key=f"{p}latent")
     hidden = st.sidebar.text_input("Hidden widths (encoder; the decoder mirrors them)", key=f"{p}hidden",

@@ -6,6 +6,7 @@ import streamlit as st
 
 from engine.nets.mlp import ACTIVATIONS, LIMITS, OPTIMIZERS, TrainConfig
 from explorer.shared.url_state import Param
+from explorer.shared.widgets import snap_to_options
 
 LEARNING_RATES = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)  # inside LIMITS["lr"]
 L2_VALUES = (0.0, 0.00001, 0.0001, 0.001, 0.01, 0.1)  # LIMITS["l2"], decades
@@ -53,15 +54,11 @@ def parse_hidden(text: str) -> tuple[int, ...]:
     return widths
 
 
-def _nearest(value: float, options: tuple[float, ...]) -> float:
-    return min(options, key=lambda o: abs(o - value))
-
-
 def train_controls(prefix: str, seed: int, device: str) -> TrainConfig:
     """Network shape and training settings. Raises ValueError for widths that cannot be used."""
     p = f"{prefix}_"
     for key, options in (("lr", LEARNING_RATES), ("l2", L2_VALUES)):
-        st.session_state[p + key] = _nearest(float(st.session_state.get(p + key, options[0])), options)
+        snap_to_options(p + key, options, options[0])
     st.sidebar.markdown("**Network**")
     hidden = st.sidebar.text_input(
         "Hidden layer widths", key=f"{p}hidden", help=f"{HIDDEN_HELP}, e.g. 16, 16, 2"

@@ -82,7 +82,7 @@ def _wrap(open_: str, items: list[str], close: str, indent: int, one: bool = Fal
     return open_ + "\n" + "".join(f"{pad}{item},\n" for item in items) + " " * indent + close
 
 
-def _script(title: str, about: str, imports: list[str], body: list[str]) -> str:
+def script_text(title: str, about: str, imports: list[str], body: list[str]) -> str:
     doc = f'"""{title}\n\n{about}\nRun it with the Python that runs Manifold Explorer.\n"""\n\n'
     return doc + "\n".join([*_import_block(["import json", *imports]), "", *body]) + "\n"
 
@@ -109,7 +109,7 @@ def _import_block(lines: list[str]) -> list[str]:
     return out
 
 
-def _load(source: DataSource) -> tuple[list[str], list[str], str]:
+def load_lines(source: DataSource) -> tuple[list[str], list[str], str]:
     """Imports and lines that build `data`, and what to call the files written."""
     if source.dataset is not None:
         return (["from engine.data.datasets import DatasetConfig, make_dataset"],
@@ -138,7 +138,7 @@ def _stem(name: str) -> str:
 
 def inspector_script(source: DataSource, cfgs: Sequence[Any]) -> str:
     """Manifold inspector: every embedding of `cfgs` (EmbedConfig), its quality and its scatter."""
-    imports, body, name = _load(source)
+    imports, body, name = load_lines(source)
     imports += [
         "from engine.embed.config import EmbedConfig",
         "from engine.embed.methods import METHODS, embed, standardize",
@@ -163,7 +163,7 @@ def inspector_script(source: DataSource, cfgs: Sequence[Any]) -> str:
         f"    {SHOW}",
         "print(json.dumps(summary))",
     ]
-    return _script(
+    return script_text(
         f"Manifold inspector: {name}, embedded.",
         f"Writes {name}_<method>.html for each method and prints its quality scores as JSON.",
         imports,
@@ -173,7 +173,7 @@ def inspector_script(source: DataSource, cfgs: Sequence[Any]) -> str:
 
 def layers_script(source: DataSource, train: Any) -> str:
     """Layer manifolds: train the network `train` (TrainConfig) and animate every layer."""
-    imports, body, name = _load(source)
+    imports, body, name = load_lines(source)
     imports += [
         "import numpy as np",
         "from engine.nets.analysis import project_layer",
@@ -205,78 +205,9 @@ def layers_script(source: DataSource, train: Any) -> str:
         '                  "test_accuracy": float(h["test_acc"][-1]),',
         '                  "train_loss": float(h["train_loss"][-1]), "epochs": int(result.epochs[-1])}))',
     ]
-    return _script(
+    return script_text(
         f"Layer manifolds: a network trained on {name}.",
         f"Writes {name}_layers.html (press play to watch the layers) and prints the accuracies as JSON.",
-        imports,
-        body,
-    )
-
-
-def cnn_script(source: DataSource, train: Any) -> str:
-    """Convolutional networks: train the CNN `train` (CNNConfig) and animate every layer."""
-    imports, body, name = _load(source)
-    imports += [
-        "import numpy as np",
-        "from engine.cnn.train import robust_accuracy_of, train",
-        "from engine.cnn.model import CNNConfig",
-        "from engine.data.images import as_images, rows_dataset",
-        "from engine.nets.analysis import project_layer",
-        "from explorer.layers.figures import Panel, layer_figure",
-    ]
-    body += [
-        "images = as_images(data)  # pixels scaled to 0-1, as (n, height, width)",
-        f"TRAIN = {literal(train)}",
-        "result = train(images, TRAIN)  # every layer on the held-out digits, after every epoch",
-        "",
-        "rows = result.capture_index",
-        "pixels = images.pixels[rows].reshape(1, len(rows), -1)",
-        "n = len(result.epochs)",
-        'names = ["input", *result.layer_names]',
-        "panels = []",
-        "for title, acts in zip(names, [np.broadcast_to(pixels, (n, *pixels.shape[1:])), *result.layers], strict=True):",
-        "    proj = project_layer(acts)  # one PCA over every snapshot, so frames share axes",
-        '    panels.append(Panel(f"{title} ({acts.shape[2]} values)", proj.coords))',
-        "fig = layer_figure(rows_dataset(images, rows), panels, result.epochs)",
-        f'fig.write_html("{name}_cnn_layers.html")',
-        SHOW,
-        "",
-        "h = result.history",
-        'print(json.dumps({"test_accuracy": float(h["test_acc"][-1]), "robust_accuracy": robust_accuracy_of(result, images),',
-        '                  "train_loss": float(h["train_loss"][-1]), "epochs": int(result.epochs[-1])}))',
-    ]
-    return _script(
-        f"Convolutional networks: a CNN trained on {name}.",
-        f"Writes {name}_cnn_layers.html (press play to watch the layers) and prints the accuracies as JSON.",
-        imports,
-        body,
-    )
-
-
-def latent_script(source: DataSource, train: Any) -> str:
-    """Latent manifolds: train the autoencoder `train` (AEConfig) and animate its latent."""
-    imports, body, name = _load(source)
-    imports += [
-        "from engine.data.datasets import Dataset",
-        "from engine.latent.autoencoder import AEConfig, train_autoencoder",
-        "from explorer.layers.figures import Panel, layer_figure",
-    ]
-    body += [
-        f"TRAIN = {literal(train)}",
-        "result = train_autoencoder(data, TRAIN)  # the latent of the recorded rows at every snapshot",
-        "",
-        "rows = result.rows",
-        "y = None if data.y is None else data.y[rows]",
-        "shown = Dataset(data.X[rows], y, data.feature_names, data.class_names if y is not None else (), data.name)",
-        'fig = layer_figure(shown, [Panel("latent", result.latents)], result.epochs)',
-        f'fig.write_html("{name}_latent.html")',
-        SHOW,
-        "",
-        'print(json.dumps({"reconstruction_error": float(result.error[-1]), "epochs": int(result.epochs[-1])}))',
-    ]
-    return _script(
-        f"Latent manifolds: an autoencoder trained on {name}.",
-        f"Writes {name}_latent.html (press play to watch the latent) and prints the error as JSON.",
         imports,
         body,
     )
@@ -285,7 +216,7 @@ def latent_script(source: DataSource, train: Any) -> str:
 def boundaries_script(source: DataSource, arena: Any, models: Sequence[Any]) -> str:
     """Decision boundaries: the plane and split `arena` (ArenaConfig), every model (ModelConfig)
     fitted on it, and the grid of their decision surfaces."""
-    imports, body, name = _load(source)
+    imports, body, name = load_lines(source)
     imports += [
         "from engine.classify.arena import ArenaConfig, arena",
         "from engine.classify.fit import ModelConfig, fit_all",
@@ -313,7 +244,7 @@ def boundaries_script(source: DataSource, arena: Any, models: Sequence[Any]) -> 
         'print(json.dumps({r.label: {"test_accuracy": r.test_acc, "f1": r.f1, "error": r.error}',
         "                  for r in results}))",
     ]
-    return _script(
+    return script_text(
         f"Decision boundaries: {len(models)} models on {name}.",
         f"Writes {name}_boundaries.html and prints each model's test scores as JSON.",
         imports,
@@ -327,7 +258,7 @@ _TAKEN = {"data", "table", "options", "plane", "results", "fig", "json", "arena"
 def race_script(source: DataSource | None, surface: Any, race: Any, convergence: Any = None) -> str:
     """Optimizer paths: the race `race` (RaceConfig) on the surface `surface` (SurfaceConfig, on the
     data of `source` for data surfaces), and the convergence map `convergence` (MapConfig) if any."""
-    imports, body, name = _load(source) if source is not None else ([], [], "")
+    imports, body, name = load_lines(source) if source is not None else ([], [], "")
     imports += [
         "from engine.optim.race import PathConfig, RaceConfig, race",
         "from engine.optim.surfaces import SurfaceConfig, make_surface, surface_grid",
@@ -359,7 +290,7 @@ def race_script(source: DataSource | None, surface: Any, race: Any, convergence:
         'print(json.dumps({"labels": result.labels, "final_loss": result.loss[-1].tolist(),',
         '                  "diverged_at": result.diverged_at.tolist()}))',
     ]
-    return _script(
+    return script_text(
         f"Optimizer paths: a race on {surface.name}.",
         f"Writes {name}_race.html and prints each racer's final loss as JSON.",
         imports,
@@ -371,7 +302,7 @@ def landscape_script(source: DataSource, train: Any, landscape: Any, race: Any) 
     """Optimizer paths, network mode: train `train` (TrainConfig) recording its weights, the 2-D slice
     `landscape` (LandscapeConfig) of its loss around the trained weights, then the racers `race`
     (LandscapeRaceConfig) trained from the same start and projected onto the slice."""
-    imports, body, name = _load(source)
+    imports, body, name = load_lines(source)
     imports += [
         "from engine.nets.landscape import LandscapeConfig, loss_landscape, record_trajectory",
         "from engine.nets.landscape_race import LandscapeRaceConfig, Racer, race_on_landscape",
@@ -396,7 +327,7 @@ def landscape_script(source: DataSource, train: Any, landscape: Any, race: Any) 
         '                  "labels": race.labels, "real_loss": race.real_loss[-1].tolist(),',
         '                  "slice_loss": race.slice_loss[-1].tolist()}))',
     ]
-    return _script(
+    return script_text(
         f"Optimizer paths: optimizers raced on the loss landscape of a network trained on {name}.",
         f"Writes {name}_landscape.html and prints the slice's range and the racers' final losses as JSON.",
         imports,

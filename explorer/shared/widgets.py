@@ -39,6 +39,13 @@ HIDE = Param("hide", ())  # presentation mode: widget keys hidden from students 
 SAFE_KEY = re.compile(r"^[a-z][A-Za-z0-9_]{0,60}$")  # what a hidden key may look like before it reaches CSS
 
 
+def snap_to_options(key: str, options: Sequence[float], default: float) -> None:
+    """Put `st.session_state[key]` (from a link, or the default) on the nearest of `options`: a
+    select_slider accepts no other value."""
+    value = float(st.session_state.get(key, default))
+    st.session_state[key] = min(options, key=lambda o: abs(o - value))
+
+
 def source_choices() -> dict[str, str]:
     """Data-source key -> label: generators, bundled sets, shipped samples, then an upload."""
     out = {name: spec.label for name, spec in GENERATORS.items()}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from playwright.sync_api import Page, expect
 
 CHART = "[data-testid='stPlotlyChart']"
@@ -24,3 +26,14 @@ def wait_charts(page: Page, n: int) -> None:
     expect(page.locator(CHART).nth(n - 1)).to_be_visible(timeout=WAIT)
     expect(page.locator("[data-testid='stStatusWidget']")).to_have_count(0, timeout=WAIT)
     expect(page.locator("[data-stale='true']")).to_have_count(0, timeout=WAIT)
+
+
+def download(page: Page, chart: int, fmt: str) -> bytes:
+    """Open the Export popover under the chart-th figure and download one format."""
+    page.get_by_role("button", name="Export", exact=True).nth(chart).click()
+    popover = page.locator("[data-testid='stPopoverBody']").last
+    with page.expect_download(timeout=WAIT) as info:
+        popover.get_by_role("button", name=fmt, exact=True).click()
+    data = Path(info.value.path()).read_bytes()
+    page.keyboard.press("Escape")
+    return data

@@ -9,24 +9,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from explorer.scenarios import SCENARIOS
 from explorer.shared.export import image_export_problem
-from tests.browser.driving import CHART, WAIT, no_exception, open_app, wait_charts
+from tests.browser.driving import CHART, WAIT, download, no_exception, open_app, wait_charts
 
 pytestmark = pytest.mark.browser
-
-
-def download(page: Page, chart: int, fmt: str) -> bytes:
-    """Open the Export popover under the chart-th figure and download one format."""
-    page.get_by_role("button", name="Export", exact=True).nth(chart).click()
-    popover = page.locator("[data-testid='stPopoverBody']").last
-    with page.expect_download(timeout=WAIT) as info:
-        popover.get_by_role("button", name=fmt, exact=True).click()
-    data = Path(info.value.path()).read_bytes()
-    page.keyboard.press("Escape")
-    return data
 
 
 def messy_csv(path) -> int:

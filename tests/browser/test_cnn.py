@@ -4,28 +4,16 @@ attack, download the layer animation."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
-from tests.browser.driving import CHART, WAIT, no_exception, open_app, wait_charts
+from tests.browser.driving import CHART, WAIT, download, no_exception, open_app, wait_charts
 
 pytestmark = pytest.mark.browser
 
 CHARTS = 11  # layers, curves, depth, strip, saliency, 2 feature maps, filters, attack, probabilities, path
 TRAINED = 240_000  # ms: training and everything drawn after it, on a 2-core machine that others load too
-
-
-def export(page: Page, chart: int, fmt: str) -> bytes:
-    """The chart-th figure's Export popover, one format downloaded."""
-    page.get_by_role("button", name="Export", exact=True).nth(chart).click()
-    popover = page.locator("[data-testid='stPopoverBody']").last
-    with page.expect_download(timeout=WAIT) as info:
-        popover.get_by_role("button", name=fmt, exact=True).click()
-    data = Path(info.value.path()).read_bytes()
-    page.keyboard.press("Escape")
-    return data
 
 
 def test_train_click_a_digit_step_the_attack_and_download_the_layers(page):
@@ -63,6 +51,6 @@ def test_train_click_a_digit_step_the_attack_and_download_the_layers(page):
         expect(titles).to_have_text([re.compile(shown)])  # the old step's figure is gone
     no_exception(page)
 
-    html = export(page, 0, "HTML").decode()
+    html = download(page, 0, "HTML").decode()
     assert "Plotly.newPlot" in html and "Plotly.addFrames" in html and "block 2" in html
     no_exception(page)

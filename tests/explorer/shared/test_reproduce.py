@@ -27,7 +27,7 @@ from engine.optim.surfaces import SurfaceConfig, make_surface
 from explorer.cnn import compute as cnn_compute
 from explorer.latent import compute as latent_compute
 from explorer.layers import compute as layer_compute
-from explorer.shared import reproduce
+from explorer.shared import reproduce, reproduce_nets
 from explorer.shared.cache import digest
 from explorer.shared.reproduce import literal
 from tests.apptest import boundaries_page, inspector, layers_page, metric, open_page, optimizer_page
@@ -242,7 +242,7 @@ def test_cnn_page_offers_a_script_that_reproduces_its_run(tmp_path):
     cfg = CNNConfig(channels=(4, 8), epochs=2, seed=0, device="auto")
     stored = cnn_compute.trained(key, cfg)
     assert stored is not None, "the page's data source or config is not what the script is made from"
-    out = run_script(reproduce.cnn_script(key, cfg), tmp_path)
+    out = run_script(reproduce_nets.cnn_script(key, cfg), tmp_path)
     assert out["test_accuracy"] == pytest.approx(float(stored.history["test_acc"][-1]))
     assert f"{out['test_accuracy']:.3f}" == metric(at, "Test accuracy")
     assert "frames" in html_plot(tmp_path / "digits_cnn_layers.html")
@@ -256,7 +256,7 @@ def test_latent_page_offers_a_script_that_reproduces_its_run(tmp_path):
     cfg = AEConfig(epochs=20, seed=0, device="auto")
     stored = latent_compute.trained(key, cfg)
     assert stored is not None, "the page's data source or config is not what the script is made from"
-    out = run_script(reproduce.latent_script(key, cfg), tmp_path)
+    out = run_script(reproduce_nets.latent_script(key, cfg), tmp_path)
     assert out["reconstruction_error"] == pytest.approx(float(stored.error[-1]), rel=1e-5)
     assert f"{out['reconstruction_error']:.4f}" == metric(at, "Reconstruction error")
     assert "frames" in html_plot(tmp_path / "iris_latent.html")

@@ -1,0 +1,78 @@
+"""The "reproduce in Python" scripts of the deep-learning views (Convolutional networks, Latent
+manifolds), written with the helpers of `explorer.shared.reproduce`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.data.source import DataSource
+from explorer.shared.reproduce import SHOW, literal, load_lines, script_text
+
+
+def cnn_script(source: DataSource, train: Any) -> str:
+    """Convolutional networks: train the CNN `train` (CNNConfig) and animate every layer."""
+    imports, body, name = load_lines(source)
+    imports += [
+        "import numpy as np",
+        "from engine.cnn.train import robust_accuracy_of, train",
+        "from engine.cnn.model import CNNConfig",
+        "from engine.data.images import as_images, rows_dataset",
+        "from engine.nets.analysis import project_layer",
+        "from explorer.layers.figures import Panel, layer_figure",
+    ]
+    body += [
+        "images = as_images(data)  # pixels scaled to 0-1, as (n, height, width)",
+        f"TRAIN = {literal(train)}",
+        "result = train(images, TRAIN)  # every layer on the held-out digits, after every epoch",
+        "",
+        "rows = result.capture_index",
+        "pixels = images.pixels[rows].reshape(1, len(rows), -1)",
+        "n = len(result.epochs)",
+        'names = ["input", *result.layer_names]',
+        "panels = []",
+        "for title, acts in zip(names, [np.broadcast_to(pixels, (n, *pixels.shape[1:])), *result.layers], strict=True):",
+        "    proj = project_layer(acts)  # one PCA over every snapshot, so frames share axes",
+        '    panels.append(Panel(f"{title} ({acts.shape[2]} values)", proj.coords))',
+        "fig = layer_figure(rows_dataset(images, rows), panels, result.epochs)",
+        f'fig.write_html("{name}_cnn_layers.html")',
+        SHOW,
+        "",
+        "h = result.history",
+        'print(json.dumps({"test_accuracy": float(h["test_acc"][-1]), "robust_accuracy": robust_accuracy_of(result, images),',
+        '                  "train_loss": float(h["train_loss"][-1]), "epochs": int(result.epochs[-1])}))',
+    ]
+    return script_text(
+        f"Convolutional networks: a CNN trained on {name}.",
+        f"Writes {name}_cnn_layers.html (press play to watch the layers) and prints the accuracies as JSON.",
+        imports,
+        body,
+    )
+
+
+def latent_script(source: DataSource, train: Any) -> str:
+    """Latent manifolds: train the autoencoder `train` (AEConfig) and animate its latent."""
+    imports, body, name = load_lines(source)
+    imports += [
+        "from engine.data.datasets import Dataset",
+        "from engine.latent.autoencoder import AEConfig, train_autoencoder",
+        "from explorer.layers.figures import Panel, layer_figure",
+    ]
+    body += [
+        f"TRAIN = {literal(train)}",
+        "result = train_autoencoder(data, TRAIN)  # the latent of the recorded rows at every snapshot",
+        "",
+        "rows = result.rows",
+        "y = None if data.y is None else data.y[rows]",
+        "shown = Dataset(data.X[rows], y, data.feature_names, data.class_names if y is not None else (), data.name)",
+        'fig = layer_figure(shown, [Panel("latent", result.latents)], result.epochs)',
+        f'fig.write_html("{name}_latent.html")',
+        SHOW,
+        "",
+        'print(json.dumps({"reconstruction_error": float(result.error[-1]), "epochs": int(result.epochs[-1])}))',
+    ]
+    return script_text(
+        f"Latent manifolds: an autoencoder trained on {name}.",
+        f"Writes {name}_latent.html (press play to watch the latent) and prints the error as JSON.",
+        imports,
+        body,
+    )

@@ -119,3 +119,14 @@ def train_in_browser(browser, path: str, ready: str, read_s: float) -> dict:
         return {"first": first, "done": done}
     finally:
         context.close()
+
+
+def training_runs(path: str, ready: str, read_s: float, repeat: int) -> dict:
+    """`train_in_browser` `repeat` times, a fresh server each: the medians (ours_s: the first live
+    frame; finished_s: the finished animation) and every run's pair."""
+    from benchmarks import median
+
+    with chromium() as browser:
+        runs = [train_in_browser(browser, path, ready, read_s) for _ in range(repeat)]
+    return {"ours_s": median([r["first"] for r in runs]), "finished_s": median([r["done"] for r in runs]),
+            "runs_s": [[round(r["first"], 2), round(r["done"], 2)] for r in runs]}  # fmt: skip

@@ -241,13 +241,7 @@ READ_S = 4.0  # cnn_page: seconds a user spends on the opened page before pressi
     repeat=3,
 )
 def cnn_page(repeat: int) -> dict:
-    from benchmarks import median
-    from benchmarks._browser import chromium, train_in_browser
+    from benchmarks._browser import training_runs
 
-    runs = []
-    with chromium() as browser:
-        for _ in range(repeat):
-            runs.append(train_in_browser(browser, "/cnn", "5,000 images of 28 x 28 pixels", READ_S))
-    first, done = median([r["first"] for r in runs]), median([r["done"] for r in runs])
-    return {"ours_s": first, "finished_s": done, "meets": first <= 1.5 and done <= 8.0,
-            "runs_s": [[round(r["first"], 2), round(r["done"], 2)] for r in runs]}  # fmt: skip
+    out = training_runs("/cnn", "5,000 images of 28 x 28 pixels", READ_S, repeat)
+    return out | {"meets": out["ours_s"] <= 1.5 and out["finished_s"] <= 8.0}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from benchmarks import benchmark, median
+from benchmarks import benchmark
 
 READ_S = 4.0  # seconds a user spends on the opened page before pressing Train
 
@@ -14,12 +14,7 @@ READ_S = 4.0  # seconds a user spends on the opened page before pressing Train
     repeat=3,
 )
 def latent_page(repeat: int) -> dict:
-    from benchmarks._browser import chromium, train_in_browser
+    from benchmarks._browser import training_runs
 
-    runs = []
-    with chromium() as browser:
-        for _ in range(repeat):
-            runs.append(train_in_browser(browser, "/latent", "1,797 rows, 64 features", READ_S))
-    first, done = median([r["first"] for r in runs]), median([r["done"] for r in runs])
-    return {"ours_s": first, "finished_s": done, "meets": first <= 1.5,
-            "runs_s": [[round(r["first"], 2), round(r["done"], 2)] for r in runs]}  # fmt: skip
+    out = training_runs("/latent", "1,797 rows, 64 features", READ_S, repeat)
+    return out | {"meets": out["ours_s"] <= 1.5}

@@ -112,9 +112,12 @@ def model_inputs(data: Dataset) -> tuple[np.ndarray, tuple[int, int] | None]:
     return ((X - X.mean(axis=0)) / np.where(scale > 0, scale, 1.0)).astype(np.float32), None
 
 
-def _mlp(sizes: list[int], act, linear: bool):
+def mlp(sizes: list[int], activation: str, linear: bool = False):
+    """Linear layers of these sizes with `activation` between them (none when `linear`): the encoders
+    and decoders of this package."""
     from torch import nn
 
+    act = {"tanh": nn.Tanh, "relu": nn.ReLU, "elu": nn.ELU, "gelu": nn.GELU, "sigmoid": nn.Sigmoid}[activation]
     layers = []
     for i in range(len(sizes) - 1):
         layers.append(nn.Linear(sizes[i], sizes[i + 1]))
@@ -126,15 +129,11 @@ def _mlp(sizes: list[int], act, linear: bool):
 def build(cfg: AEConfig, d: int):
     """(encoder, decoder) seeded by cfg.seed, without touching torch's global generator."""
     import torch
-    from torch import nn
 
-    act = {"tanh": nn.Tanh, "relu": nn.ReLU, "elu": nn.ELU, "gelu": nn.GELU, "sigmoid": nn.Sigmoid}[
-        cfg.activation
-    ]
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(cfg.seed)
-        encoder = _mlp([d, *cfg.hidden, cfg.latent], act, cfg.linear)
-        decoder = _mlp([cfg.latent, *reversed(cfg.hidden), d], act, cfg.linear)
+        encoder = mlp([d, *cfg.hidden, cfg.latent], cfg.activation, cfg.linear)
+        decoder = mlp([cfg.latent, *reversed(cfg.hidden), d], cfg.activation, cfg.linear)
     return encoder, decoder
 
 

@@ -73,6 +73,12 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("A linear autoencoder is PCA", "latent", {"data": "digits", "epochs": "150", "pca": "1", "lr": "0.01"},
              "Press Train: the linear autoencoder's plane lands on PCA's (the principal angles fall to a few degrees) "
              "and its error matches PCA's; the non-linear one beside it keeps more neighbours together."),
+    Scenario("A VAE's map of the digits", "latent", {"data": "digits", "model": "vae"},
+             "Press Train: the encoded digits spread over the plane while the grid beside it decodes each point; "
+             "walk across the grid and one digit turns into its neighbour. Click the plane to decode any point."),
+    Scenario("β too large: the posterior collapses", "latent", {"data": "digits", "model": "vae", "beta": "20"},
+             "With the KL weighted 20 times, every digit is encoded as the prior: the KL falls to almost 0 nats, "
+             "no latent unit stays active and the grid decodes one blur everywhere. Set β back to 1 and train again."),
     Scenario("Unroll the Swiss roll", "inspector",
              {"data": "swiss_roll", "n": "1500", "methods": "pca,isomap,lle"},
              "PCA squashes the roll flat and mixes its ends; Isomap follows distances along the sheet and "

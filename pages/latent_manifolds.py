@@ -1,15 +1,19 @@
-"""Latent manifolds: an autoencoder squeezes the data through 2 or 3 units; watch the latent
-organise itself while it trains, and compare a linear autoencoder with PCA.
+"""Latent manifolds: an autoencoder squeezes the data through 2 or 3 units, a VAE learns a 2-D latent
+whose every point decodes to something; watch the latent organise itself while they train.
 
 What to notice: a linear autoencoder finds PCA's plane (the principal angles fall towards 0°), and
 a non-linear one keeps neighbours together where PCA cannot (a higher trustworthiness, lower error).
+A VAE's decoded grid changes smoothly across the plane; turn β up and the posterior collapses.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 
-from explorer.latent import compute, controls, sections
+from engine.latent import autoencoder, vae
+from explorer.latent import compute, controls, sections, vae_sections
+from explorer.latent import figures as lf
 from explorer.layers import figures as nf
 from explorer.shared import reproduce, reproduce_nets, widgets
 
@@ -17,17 +21,32 @@ P = sections.P
 TABLE = widgets.data_params("digits") + controls.params()
 
 
+def live_figure(data, cfg, s, live: list):
+    """The figure of one snapshot while training; `live` keeps what later snapshots reuse."""
+    if isinstance(cfg, vae.VAEConfig):
+        if not live:
+            live.append(sections.recorded(data, s.rows))
+        return lf.plane_figure(live[0], cfg, np.array([s.epoch]), s.means[None], s.stds[None], s.grid[None],
+                               np.array([s.extent]), s.image_shape, animate=False)  # fmt: skip
+    panels = [sections.latent_panel(s.latent[None], cfg)]
+    if not live:
+        live.append(nf.LiveLayers(sections.recorded(data, s.rows), panels, s.epoch, height=520))
+    return live[0].figure(panels, s.epoch)
+
+
 def live_training(data, key, cfg):
     """Train with each snapshot drawn as it arrives; Stop keeps the page usable."""
     status, chart = st.empty(), st.empty()
-    live: list = []  # the recorded rows as a Dataset, then the live figure
+    live: list = []
 
     def on_snapshot(s) -> None:
-        status.progress(s.epoch / cfg.epochs, text=f"Epoch {s.epoch} / {cfg.epochs} · loss {s.loss:.4f}")
-        panels = [sections.latent_panel(s.latent[None], cfg)]
-        if not live:
-            live.append(nf.LiveLayers(sections.recorded(data, s.rows), panels, s.epoch, height=520))
-        chart.plotly_chart(live[0].figure(panels, s.epoch))
+        loss = (
+            f"KL {s.kl:.2f} · reconstruction {s.reconstruction:.1f} nats"
+            if hasattr(s, "kl")
+            else f"loss {s.loss:.4f}"
+        )
+        status.progress(s.epoch / cfg.epochs, text=f"Epoch {s.epoch} / {cfg.epochs} · {loss}")
+        chart.plotly_chart(live_figure(data, cfg, s, live))
 
     try:
         return compute.train(key, data, cfg, on_snapshot)
@@ -41,19 +60,28 @@ def live_training(data, key, cfg):
 
 seed = widgets.page_start("Latent manifolds", "latent", P, TABLE)
 compute.prefetch()
+model = controls.model_choice(P)
 try:
     loaded = widgets.data_source(P, seed)
-    cfg = controls.train_controls(P, seed, st.session_state.get("device", "auto"))
+    device = st.session_state.get("device", "auto")
+    cfg = (controls.vae_controls if model == "vae" else controls.train_controls)(P, seed, device)
 except ValueError as exc:
     st.error(str(exc))
     loaded = cfg = None
-st.sidebar.toggle("Compare with a linear autoencoder and PCA", key=f"{P}_pca",
-                  help="Trains a linear autoencoder of the same shape too.")  # fmt: skip
+if model == "ae":
+    st.sidebar.toggle("Compare with a linear autoencoder and PCA", key=f"{P}_pca",
+                      help="Trains a linear autoencoder of the same shape too.")  # fmt: skip
 widgets.sync_to_url(P, TABLE)
 if loaded is None or cfg is None:
     st.stop()
 data, key = loaded
 widgets.data_notes(data)
+try:
+    (vae.check_config if model == "vae" else autoencoder.check_config)(cfg, data.n_features)
+except ValueError as exc:  # data this model cannot compress: say so before any Train, and show the data
+    st.error(str(exc))
+    sections.first_rows(data)
+    st.stop()
 
 go_col, stop_col, _ = st.columns([1, 1, 4])
 pressed = go_col.button("Train", type="primary", key=f"{P}_train", width="stretch")
@@ -63,22 +91,29 @@ if pressed and result is None:
     result = live_training(data, key, cfg)
 if result is None:
     what = "its pixels" if data.image_shape is not None else "its standardised features"
+    into = "a 2-D latent (a VAE)" if model == "vae" else f"{cfg.latent} units and back"
     st.info(f"{data.name}: {data.n_samples:,} rows, {data.n_features} features. Press **Train** to squeeze "
-            f"{what} through {cfg.latent} units and back.")  # fmt: skip
+            f"{what} through {into}.")  # fmt: skip
     sections.first_rows(data)
     st.stop()
 rkey = compute.training_key(key, cfg)
-cols = st.columns(3)
-cols[0].metric(
-    "Reconstruction error", f"{result.error[-1]:.4f}", help="Mean squared, per feature, recorded rows"
-)
-cols[1].metric("Epochs", f"{int(result.epochs[-1])}")
-cols[2].metric("Time", f"{result.seconds:.1f} s")
-if result.stopped:
-    st.warning(result.stopped)
-sections.training(data, result, rkey)
-if st.session_state.get(f"{P}_pca"):
-    with st.spinner("Training the linear autoencoder…"):
-        sections.against_pca(data, key, result, rkey, lambda c: compute.train(key, data, c))
+if model == "vae":
+    vae_sections.training(data, result, rkey)
+    vae_sections.decode_point(data, result, rkey)
+    vae_sections.interpolation(data, result, rkey)
+    vae_sections.prior(data, result, rkey)
+else:
+    cols = st.columns(3)
+    cols[0].metric(
+        "Reconstruction error", f"{result.error[-1]:.4f}", help="Mean squared, per feature, recorded rows"
+    )
+    cols[1].metric("Epochs", f"{int(result.epochs[-1])}")
+    cols[2].metric("Time", f"{result.seconds:.1f} s")
+    if result.stopped:
+        st.warning(result.stopped)
+    sections.training(data, result, rkey)
+    if st.session_state.get(f"{P}_pca"):
+        with st.spinner("Training the linear autoencoder…"):
+            sections.against_pca(data, key, result, rkey, lambda c: compute.train(key, data, c))
 st.download_button("Python script", lambda: reproduce_nets.latent_script(key, cfg), f"{data.name}_latent.py",
                    "text/x-python", key=f"{P}_script", on_click="ignore", help=reproduce.HELP)  # fmt: skip

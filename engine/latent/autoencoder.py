@@ -117,7 +117,9 @@ def mlp(sizes: list[int], activation: str, linear: bool = False):
     and decoders of this package."""
     from torch import nn
 
-    act = {"tanh": nn.Tanh, "relu": nn.ReLU, "elu": nn.ELU, "gelu": nn.GELU, "sigmoid": nn.Sigmoid}[activation]
+    act = {"tanh": nn.Tanh, "relu": nn.ReLU, "elu": nn.ELU, "gelu": nn.GELU, "sigmoid": nn.Sigmoid}[
+        activation
+    ]
     layers = []
     for i in range(len(sizes) - 1):
         layers.append(nn.Linear(sizes[i], sizes[i + 1]))

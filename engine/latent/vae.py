@@ -70,7 +70,9 @@ def check_config(cfg: VAEConfig, n_features: int) -> None:
         )
     (llo, lhi), (wlo, whi) = LIMITS["layers"], LIMITS["width"]
     if not llo <= len(cfg.hidden) <= lhi or not all(wlo <= w <= whi for w in cfg.hidden):
-        raise ValueError(f"Use {llo} to {lhi} hidden layers of {wlo} to {whi} units on each side; got {cfg.hidden}.")
+        raise ValueError(
+            f"Use {llo} to {lhi} hidden layers of {wlo} to {whi} units on each side; got {cfg.hidden}."
+        )
     if cfg.activation not in ACTIVATIONS:
         raise ValueError(f"Unknown activation {cfg.activation!r}: choose one of {', '.join(ACTIVATIONS)}.")
     for name, label in (("beta", "The KL weight beta"), ("epochs", "Epochs"), ("snapshot_every", "Snapshot every"),
@@ -116,6 +118,7 @@ class Snapshot:
     extent: float  # the lattice spans [-extent, extent] on both axes
     kl: float  # mean KL per recorded row, nats
     reconstruction: float  # mean -log p(x | z = mu) per recorded row, nats
+    image_shape: tuple[int, int] | None  # the grid's rows are images of this shape, or table rows
 
 
 @dataclass(frozen=True)
@@ -174,7 +177,9 @@ def decoded(decoder, z, bernoulli: bool):
     return out.sigmoid() if bernoulli else out
 
 
-def train_vae(data: Dataset, cfg: VAEConfig, on_snapshot: Callable[[Snapshot], None] | None = None) -> VAEResult:
+def train_vae(
+    data: Dataset, cfg: VAEConfig, on_snapshot: Callable[[Snapshot], None] | None = None
+) -> VAEResult:
     """Train the VAE on every row of `data`, recording up to RECORD_ROWS rows' posteriors and the
     decoded lattice at epoch 0, every `snapshot_every` epochs and the last."""
     import torch
@@ -188,7 +193,9 @@ def train_vae(data: Dataset, cfg: VAEConfig, on_snapshot: Callable[[Snapshot], N
     bernoulli = shape is not None
     device = resolve_device(cfg.device)
     rng = np.random.default_rng(cfg.seed)
-    rows = np.sort(rng.choice(len(X), RECORD_ROWS, replace=False)) if len(X) > RECORD_ROWS else np.arange(len(X))
+    rows = (
+        np.sort(rng.choice(len(X), RECORD_ROWS, replace=False)) if len(X) > RECORD_ROWS else np.arange(len(X))
+    )
     Xt = torch.from_numpy(np.ascontiguousarray(X, np.float32)).to(device)
     encoder, decoder = (m.to(device) for m in build(cfg, X.shape[1]))
     params = [*encoder.parameters(), *decoder.parameters()]
@@ -211,7 +218,7 @@ def train_vae(data: Dataset, cfg: VAEConfig, on_snapshot: Callable[[Snapshot], N
                 for k, v in zip(("kl", "reconstruction", "loss"), terms, strict=True):
                     history[k][epoch] = v
             if epoch in kept:
-                snap, recon = _snapshot(encoder, decoder, rec, rows, epoch, cfg.grid, bernoulli)
+                snap, recon = _snapshot(encoder, decoder, rec, rows, epoch, cfg.grid, shape)
                 snaps.append(snap)
                 if on_snapshot is not None:
                     on_snapshot(snap)
@@ -227,9 +234,10 @@ def train_vae(data: Dataset, cfg: VAEConfig, on_snapshot: Callable[[Snapshot], N
     )  # fmt: skip
 
 
-def _snapshot(encoder, decoder, x, rows, epoch: int, grid: int, bernoulli: bool) -> tuple[Snapshot, np.ndarray]:
+def _snapshot(encoder, decoder, x, rows, epoch: int, grid: int, shape) -> tuple[Snapshot, np.ndarray]:
     import torch
 
+    bernoulli = shape is not None
     encoder.eval()
     decoder.eval()
     with torch.inference_mode():
@@ -243,7 +251,7 @@ def _snapshot(encoder, decoder, x, rows, epoch: int, grid: int, bernoulli: bool)
         images = decoded(decoder, z, bernoulli).float().cpu().numpy()
         recon = (out.sigmoid() if bernoulli else out).float().cpu().numpy()
     stds = np.exp(0.5 * logvar.float().cpu().numpy())
-    return Snapshot(epoch, means, stds.astype(np.float32), rows, images, extent, kl, nll), recon
+    return Snapshot(epoch, means, stds.astype(np.float32), rows, images, extent, kl, nll, shape), recon
 
 
 def _epoch(encoder, decoder, opt, X, cfg: VAEConfig, gen, bernoulli: bool) -> tuple[float, float, float]:

@@ -1,5 +1,6 @@
-"""Cached computations of the Latent manifolds view: autoencoder trainings (streamed while they
-train), their comparison with PCA, and the quality scores of each latent."""
+"""Cached computations of the Latent manifolds view: autoencoder and VAE trainings (streamed while they
+train), the autoencoder's comparison with PCA, the quality scores of each latent, and what a trained
+VAE decodes (a clicked point, an interpolation, prior samples)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,13 @@ from engine.data.source import DataSource
 from explorer.shared.cache import results, stored
 
 # imported when the page opens: torch.optim's first optimizer imports torch._dynamo (1.2 s)
-FOR_TRAINING = ("torch", "torch._dynamo", "engine.cnn.train", "engine.latent.autoencoder")
+FOR_TRAINING = (
+    "torch",
+    "torch._dynamo",
+    "engine.cnn.train",
+    "engine.latent.autoencoder",
+    "engine.latent.vae",
+)
 
 
 def prefetch() -> None:
@@ -22,7 +29,7 @@ def prefetch() -> None:
 
 
 def training_key(data_key: DataSource, cfg: Any) -> tuple:
-    return ("autoencoder", data_key, cfg)
+    return ("latent", data_key, cfg)
 
 
 def trained(data_key: DataSource, cfg: Any) -> Any | None:
@@ -34,9 +41,11 @@ def train(data_key: DataSource, data: Dataset, cfg: Any, on_snapshot: Callable |
     from explorer.shared.warmup import prefetch as started
 
     started(FOR_TRAINING).join()  # its imports finished before this thread imports the same packages
-    from engine.latent.autoencoder import train_autoencoder
+    from engine.latent.autoencoder import AEConfig, train_autoencoder
+    from engine.latent.vae import train_vae
 
-    return stored(training_key(data_key, cfg), lambda: train_autoencoder(data, cfg, on_snapshot))
+    fit = train_autoencoder if isinstance(cfg, AEConfig) else train_vae
+    return stored(training_key(data_key, cfg), lambda: fit(data, cfg, on_snapshot))
 
 
 def pca(rkey: tuple, result: Any) -> Any:
@@ -50,3 +59,25 @@ def scores(rkey: tuple, name: str, inputs: Any, coords: Any, y: Any) -> Any:
     from engine.embed.quality import quality
 
     return stored(("ae_quality", rkey, name), lambda: quality(inputs, coords, y))
+
+
+def decoded_point(rkey: tuple, result: Any, z: tuple[float, float]) -> Any:
+    """(d,) what the VAE decodes at latent point z."""
+    import numpy as np
+
+    from engine.latent.vae import decode
+
+    return stored(("vae_point", rkey, z), lambda: decode(result, np.array([z]))[0])
+
+
+def interpolation(rkey: tuple, result: Any, a: int, b: int) -> Any:
+    """The latent path between recorded rows at positions a and b, decoded, and their pixel average."""
+    from engine.latent.vae import interpolate
+
+    return stored(("vae_interp", rkey, a, b), lambda: interpolate(result, result.inputs[a], result.inputs[b]))
+
+
+def prior_samples(rkey: tuple, result: Any, n: int, seed: int) -> Any:
+    from engine.latent.vae import sample_prior
+
+    return stored(("vae_prior", rkey, n, seed), lambda: sample_prior(result, n, seed))

@@ -1,9 +1,11 @@
-"""Sidebar controls of an autoencoder and its training -> `AEConfig`, with its URL table."""
+"""Sidebar controls of the Latent manifolds page: which model, then an autoencoder's or a VAE's shape
+and training -> `AEConfig` or `VAEConfig`, with the URL table of both."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from engine.latent import vae
 from engine.latent.autoencoder import ACTIVATIONS, LIMITS, AEConfig
 from explorer.cnn.controls import parse_widths
 from explorer.shared.url_state import Param
@@ -11,14 +13,20 @@ from explorer.shared.widgets import snap_to_options
 
 LEARNING_RATES = (0.0003, 0.001, 0.003, 0.01, 0.03, 0.1)  # inside LIMITS["lr"]
 NOISE = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5)  # the denoising autoencoder's input noise
+MODELS = {"ae": "Autoencoder", "vae": "VAE"}
+BETAS = (0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 10.0, 20.0, 50.0, 100.0)  # inside vae.LIMITS["beta"]
+VAE_HIDDEN_HELP = "{} to {} layers of {} to {} units on each side of the latent".format(
+    *vae.LIMITS["layers"], *vae.LIMITS["width"]
+)
 HIDDEN_HELP = "up to {1} layers of {2} to {3} units on each side of the bottleneck; empty for none".format(
     *LIMITS["layers"], *LIMITS["width"]
 )
 
 
 def params() -> tuple[Param, ...]:
-    d = AEConfig()
+    d, v = AEConfig(), vae.VAEConfig()
     return (
+        Param("model", "ae", choices=tuple(MODELS)),
         Param("latent", d.latent, bounds=LIMITS["latent"]),
         Param("hidden", "64"),
         Param("act", d.activation, choices=ACTIVATIONS),
@@ -28,7 +36,52 @@ def params() -> tuple[Param, ...]:
         Param("batch", d.batch_size, bounds=LIMITS["batch_size"]),
         Param("aenoise", 0.0, bounds=LIMITS["noise"]),
         Param("pca", False),  # compare with a linear autoencoder and PCA
+        Param("vhidden", ",".join(map(str, v.hidden))),
+        Param("vact", v.activation, choices=ACTIVATIONS),
+        Param("beta", v.beta, bounds=vae.LIMITS["beta"]),
+        Param("vlr", v.lr, bounds=(LEARNING_RATES[0], LEARNING_RATES[-1])),
+        Param("vepochs", v.epochs, bounds=vae.LIMITS["epochs"]),
+        Param("vevery", v.snapshot_every, bounds=vae.LIMITS["snapshot_every"]),
+        Param("vbatch", v.batch_size, bounds=vae.LIMITS["batch_size"]),
+        Param("vgrid", v.grid, bounds=vae.LIMITS["grid"]),
+        Param("z1", 0.0, bounds=(-100.0, 100.0)),  # the latent point decoded on its own
+        Param("z2", 0.0, bounds=(-100.0, 100.0)),
+        Param("ifrom", 0, bounds=(0, 100_000)),  # interpolation: positions among the recorded rows
+        Param("ito", 1, bounds=(0, 100_000)),
     )
+
+
+def model_choice(prefix: str) -> str:
+    """The model radio: "ae" or "vae"."""
+    return st.sidebar.radio("Model", tuple(MODELS), format_func=MODELS.get, horizontal=True, key=f"{prefix}_model",
+                            help="An autoencoder squeezes the data through 2 or 3 units; a VAE learns a "
+                            "2-D latent whose every point decodes to something (the prior N(0, I)).")  # fmt: skip
+
+
+def vae_controls(prefix: str, seed: int, device: str) -> vae.VAEConfig:
+    """The VAE's shape and training. Raises ValueError for widths that cannot be used."""
+    p = f"{prefix}_"
+    for key, options in (("vlr", LEARNING_RATES), ("beta", BETAS)):
+        snap_to_options(p + key, options, options[0])
+    st.sidebar.markdown("**VAE** (2-D latent)")
+    hidden = st.sidebar.text_input("Hidden widths (encoder; the decoder mirrors them)", key=f"{p}vhidden",
+                                   help=f"{VAE_HIDDEN_HELP}, e.g. 128 or 256, 64")  # fmt: skip
+    beta = st.sidebar.select_slider("KL weight β", BETAS, key=f"{p}beta",
+                                    help="loss = reconstruction + β · KL(q(z|x) ‖ N(0, I)). 1 is the ELBO; "
+                                    "large β pulls every posterior onto the prior (collapse); 0 leaves the "
+                                    "latent free, like an autoencoder with noisy codes.")  # fmt: skip
+    act = st.sidebar.selectbox("Activation", ACTIVATIONS, key=f"{p}vact")
+    lr = st.sidebar.select_slider("Learning rate (Adam)", LEARNING_RATES, key=f"{p}vlr")
+    epochs = st.sidebar.slider("Epochs", *vae.LIMITS["epochs"], key=f"{p}vepochs")
+    with st.sidebar.expander("More training settings"):
+        every = st.slider("Snapshot every k epochs", *vae.LIMITS["snapshot_every"], key=f"{p}vevery")
+        batch = st.number_input("Batch size", *vae.LIMITS["batch_size"], key=f"{p}vbatch")
+        grid = st.slider("Decoded grid (images per side)", *vae.LIMITS["grid"], key=f"{p}vgrid")
+    return vae.VAEConfig(
+        hidden=parse_widths(hidden, "Hidden widths", vae.LIMITS["width"], vae.LIMITS["layers"], VAE_HIDDEN_HELP),
+        activation=act, beta=float(beta), lr=float(lr), epochs=int(epochs), snapshot_every=int(every),
+        batch_size=int(batch), grid=int(grid), seed=seed, device=device,
+    )  # fmt: skip
 
 
 def train_controls(prefix: str, seed: int, device: str) -> AEConfig:

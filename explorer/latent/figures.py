@@ -1,11 +1,21 @@
-"""Figures of an autoencoder's training: its reconstruction error over epochs. Arrays in, `go.Figure` out."""
+"""Figures of the Latent manifolds view: an autoencoder's reconstruction error over epochs, a VAE's
+encoded plane beside its decoded grid (animated over training), and its KL and reconstruction terms.
+Arrays in, `go.Figure` out."""
 
 from __future__ import annotations
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
+from engine.data.datasets import Dataset
+from explorer.layers import figures as nf
+from explorer.layers.figures import Panel
+from explorer.shared import image_figures as imf
 from explorer.shared import theme
+from explorer.shared.figures import marker_size
+
+CLICK_LATTICE = 41  # invisible points along each side of the encoded plane: a click anywhere decodes there
 
 
 def error_figure(history: np.ndarray, epochs: np.ndarray, error: np.ndarray, height: int = 320) -> go.Figure:
@@ -19,3 +29,100 @@ def error_figure(history: np.ndarray, epochs: np.ndarray, error: np.ndarray, hei
     fig.update_xaxes(title="epoch")
     fig.update_yaxes(type="log")
     return fig
+
+
+def _means_traces(data: Dataset, means: np.ndarray, stds: np.ndarray, size: int) -> list[dict]:
+    """One trace per class of the posterior means, each point's standard deviations on hover."""
+    labels = data.y if data.y is not None else np.zeros(len(means), dtype=np.int64)
+    traces = []
+    for k, name in enumerate(data.class_names or (data.name,)):
+        m = labels == k
+        traces.append({
+            "type": "scatter", "x": means[m, 0].astype(np.float32), "y": means[m, 1].astype(np.float32),
+            "customdata": stds[m].astype(np.float32), "mode": "markers", "name": name, "legendgroup": name,
+            "marker": {"size": size, "color": theme.class_color(k)}, "xaxis": "x", "yaxis": "y",
+            "hovertemplate": f"{name}<br>mean z = (%{{x:.2f}}, %{{y:.2f}})<br>"
+                             "σ = (%{customdata[0]:.2f}, %{customdata[1]:.2f})<extra></extra>",
+        })  # fmt: skip
+    return traces
+
+
+def _mosaic_trace(grid: np.ndarray, shape: tuple[int, int], extent: float) -> dict:
+    """The decoded lattice (g * g, h * w) tiled into one image placed over [-extent, extent]^2 in
+    latent coordinates (z2 up), so each image sits where its latent point is."""
+    g = int(round(np.sqrt(len(grid))))
+    mosaic = imf.tile(grid.reshape(-1, *shape), g)[::-1]  # row 0 at the bottom: z2 rises upwards
+    step = 2 * extent / mosaic.shape[1]
+    return {"type": "heatmap", "z": mosaic, "x0": -extent + step / 2, "dx": step, "y0": -extent + step / 2,
+            "dy": step, "colorscale": imf.PIXELS, "zmin": 0.0, "zmax": 1.0, "showscale": False,
+            "hoverongaps": False, "xaxis": "x2", "yaxis": "y2",
+            "hovertemplate": "z = (%{x:.2f}, %{y:.2f})<extra></extra>"}  # fmt: skip
+
+
+def vae_figure(data: Dataset, means: np.ndarray, stds: np.ndarray, grids: np.ndarray, shape: tuple[int, int],
+               extents: np.ndarray, epochs: np.ndarray, animate: bool = True, height: int = 560) -> go.Figure:  # fmt: skip
+    """The posterior means of the recorded rows (left, coloured by label) beside the decoder's images
+    of a lattice over the same plane (right), at every snapshot (n_snapshots first in each array).
+    A click anywhere on the left plane selects that latent point (an invisible lattice of points)."""
+    g = int(round(np.sqrt(grids.shape[1])))
+    side = float(extents.max())
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.06, subplot_titles=(
+        "encoded: posterior means (hover: σ)", f"decoded: the {g} × {g} grid over the same plane"))  # fmt: skip
+    size = max(marker_size(means.shape[1]) - 2, 3)
+    click = np.linspace(-side, side, CLICK_LATTICE, dtype=np.float32)
+    cx, cy = np.meshgrid(click, click)
+    traces = [
+        *_means_traces(data, means[-1], stds[-1], size),
+        _mosaic_trace(grids[-1], shape, float(extents[-1])),
+        {"type": "scatter", "x": cx.ravel(), "y": cy.ravel(), "mode": "markers", "showlegend": False,
+         "marker": {"size": 12, "opacity": 0}, "name": "decode here", "xaxis": "x", "yaxis": "y",
+         "hovertemplate": "click to decode z = (%{x:.2f}, %{y:.2f})<extra></extra>"},
+    ]  # fmt: skip
+    fig.add_traces(traces)
+    for col in (1, 2):
+        fig.update_xaxes(range=[-side, side], title="z₁", row=1, col=col, zeroline=False)
+        fig.update_yaxes(range=[-side, side], title="z₂", row=1, col=col, zeroline=False,
+                         scaleanchor="x" if col == 1 else "x2")  # fmt: skip
+    fig.update_layout(**theme.base_layout(f"Epoch {int(epochs[-1])}", height))
+    fig.update_layout(legend={"orientation": "h", "y": -0.12}, margin={"t": 90})
+    if not animate or len(epochs) < 2:
+        return fig
+    names = [str(int(e)) for e in epochs]
+    fig.update_layout(**theme.play_controls(names, names, "epoch", 150, redraw=True, y=-0.2))
+    moving = list(range(len(traces) - 1))  # all but the click lattice
+    frames = [{"name": name, "traces": moving, "layout": {"title": {"text": f"Epoch {name}"}},
+               "data": [*_means_traces(data, means[t], stds[t], size), _mosaic_trace(grids[t], shape, float(extents[t]))]}
+              for t, name in enumerate(names)]  # fmt: skip
+    return go.Figure({**fig.to_dict(), "frames": frames}, _validate=False)
+
+
+def elbo_figure(history: dict[str, np.ndarray], beta: float, height: int = 320) -> go.Figure:
+    """The training epochs' mean KL and reconstruction terms (nats per row), and the loss they make."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("KL(q(z|x) ‖ N(0, I)), nats", "Reconstruction −log p(x|z) "
+                                                         f"and the loss (+ {beta:g} · KL), nats"))  # fmt: skip
+    x = np.arange(len(history["kl"]))
+    fig.add_trace(
+        go.Scatter(x=x, y=history["kl"], name="KL", line={"color": theme.class_color(0)}), row=1, col=1
+    )
+    for i, key in enumerate(("reconstruction", "loss"), start=1):
+        fig.add_trace(go.Scatter(x=x, y=history[key], name=key, line={"color": theme.class_color(i),
+                                 "dash": "solid" if i == 1 else "dot"}), row=1, col=2)  # fmt: skip
+    fig.update_layout(**theme.base_layout("The two terms of the loss per epoch (training batches)", height))
+    fig.update_layout(margin={"t": 90})
+    fig.update_xaxes(title="epoch")
+    fig.update_yaxes(rangemode="tozero", row=1, col=1)
+    return fig
+
+
+def plane_figure(data: Dataset, cfg, epochs, means, stds, grids, extents, shape, inputs=None, animate=True):
+    """The encoded plane and the decoded grid: images side by side; for a 2-D or 3-D table, the means
+    beside the data with the decoder's map of the lattice drawn over it; for a wider table, the means."""
+    if shape is not None:
+        return vae_figure(data, means, stds, grids, shape, extents, epochs, animate=animate)
+    panels = [Panel("posterior means", means)]
+    if inputs is not None and inputs.shape[1] in (2, 3):
+        coords = np.broadcast_to(inputs[None].astype(np.float32), (len(epochs), *inputs.shape))
+        panels.append(
+            Panel("the data (standardised) and the decoded grid", coords, grids, (cfg.grid, cfg.grid))
+        )
+    return nf.layer_figure(data, panels, epochs, animate=animate, height=520)

@@ -65,6 +65,11 @@ def training(data: Dataset, result, rkey: tuple) -> None:
     )
     st.caption(f"Reconstruction error (mean squared, per feature) on the {len(result.rows):,} recorded rows: "
                f"{result.error[0]:.4f} untrained, {result.error[-1]:.4f} at epoch {int(result.epochs[-1])}.")  # fmt: skip
+    reconstructions(data, result, sub)
+
+
+def reconstructions(data: Dataset, result, sub: Dataset) -> None:
+    """The first recorded images above their reconstructions, or a 2-D / 3-D table beside its own."""
     if result.image_shape is not None:
         n = min(SHOWN, len(result.rows))
         pair = np.concatenate([result.inputs[:n], np.clip(result.reconstructions[:n], 0, 1)])

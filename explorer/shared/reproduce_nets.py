@@ -50,7 +50,9 @@ def cnn_script(source: DataSource, train: Any) -> str:
 
 
 def latent_script(source: DataSource, train: Any) -> str:
-    """Latent manifolds: train the autoencoder `train` (AEConfig) and animate its latent."""
+    """Latent manifolds: train the autoencoder or VAE `train` (AEConfig or VAEConfig) and animate its latent."""
+    if type(train).__name__ == "VAEConfig":
+        return _vae_script(source, train)
     imports, body, name = load_lines(source)
     imports += [
         "from engine.data.datasets import Dataset",
@@ -73,6 +75,37 @@ def latent_script(source: DataSource, train: Any) -> str:
     return script_text(
         f"Latent manifolds: an autoencoder trained on {name}.",
         f"Writes {name}_latent.html (press play to watch the latent) and prints the error as JSON.",
+        imports,
+        body,
+    )
+
+
+def _vae_script(source: DataSource, train: Any) -> str:
+    imports, body, name = load_lines(source)
+    imports += [
+        "from engine.data.datasets import Dataset",
+        "from engine.latent.vae import VAEConfig, train_vae",
+        "from explorer.latent.figures import plane_figure",
+    ]
+    body += [
+        f"TRAIN = {literal(train)}",
+        "result = train_vae(data, TRAIN)  # posteriors and the decoded grid at every snapshot",
+        "",
+        "rows = result.rows",
+        "y = None if data.y is None else data.y[rows]",
+        "shown = Dataset(data.X[rows], y, data.feature_names, data.class_names if y is not None else (), data.name)",
+        "fig = plane_figure(shown, TRAIN, result.epochs, result.means, result.stds, result.grids, result.extents,",
+        "                   result.image_shape, result.inputs)",
+        f'fig.write_html("{name}_vae.html")',
+        SHOW,
+        "",
+        'print(json.dumps({"kl_nats": float(result.kl[-1]), "reconstruction_nats": float(result.reconstruction[-1]),',
+        '                  "collapsed": result.collapsed, "epochs": int(result.epochs[-1])}))',
+    ]
+    return script_text(
+        f"Latent manifolds: a VAE trained on {name}.",
+        f"Writes {name}_vae.html (the encoded plane beside the decoded grid; press play) and prints KL and "
+        "reconstruction as JSON.",
         imports,
         body,
     )

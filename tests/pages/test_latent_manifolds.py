@@ -1,12 +1,15 @@
 """The Latent manifolds page through AppTest: nothing before Train, then the latent animation, the error
 curve, reconstructions and scores on the 8x8 digits; the linear autoencoder beside PCA; the Swiss roll's
-3-D reconstruction; data and widths that cannot be used; and the link."""
+3-D reconstruction; data and widths that cannot be used; and the link. The VAE: its plane beside the
+decoded grid (a typed point decodes to the grid's image there), collapse at a large beta, beta 0, prior
+draws, a 3-D table, and its link."""
 
 import re
 
+import numpy as np
 import pytest
 
-from tests.apptest import charts, latent_page, metric
+from tests.apptest import charts, latent_page, metric, values
 
 pytestmark = pytest.mark.usefixtures("fresh_caches")
 
@@ -99,8 +102,7 @@ def test_the_swiss_roll_is_shown_with_its_reconstruction():
 def test_moons_has_no_room_for_a_bottleneck():
     at = latent_page({"data": "moons", "epochs": "1"})
     assert not at.exception
-    at.button(key="lt_train").click().run()
-    assert not at.exception
+    assert "lt_train" not in [b.key for b in at.button]  # nothing to train: said before any click
     (error,) = at.error
     assert "not narrower than the data's 2 features" in error.value
     (data,) = charts(at)  # the data drawn before training, and nothing trained
@@ -136,3 +138,101 @@ def test_the_link_opens_with_its_settings():
     assert (
         not at.exception and at.query_params["act"] == "elu"
     )  # a changed widget is written back to the link
+
+
+VAE = {"data": "digits", "model": "vae"}
+
+
+def heatmap(spec: dict) -> np.ndarray:
+    (trace,) = [t for t in spec["data"] if t["type"] == "heatmap"]
+    z = trace["z"]
+    if isinstance(z, dict):  # Plotly's typed array
+        return values(z).reshape([int(n) for n in str(z["shape"]).split(",")]).astype(float)
+    return np.asarray([[np.nan if v is None else v for v in row] for row in z], dtype=float)
+
+
+def test_a_vae_trains_and_shows_its_plane_its_terms_and_what_it_decodes():
+    at = trained(VAE)
+    assert float(metric(at, "KL").split()[0]) > 1  # measured 2.1 nats at the default 60 epochs
+    assert metric(at, "Active units") == "2 of 2"
+    plane = charts(at)[0]
+    assert [f["name"] for f in plane["frames"]] == [str(e) for e in range(0, 61, 5)]
+    assert panels(plane)[:2] == [
+        "encoded: posterior means (hover: σ)",
+        "decoded: the 15 × 15 grid over the same plane",
+    ]
+    mosaic = heatmap(plane)
+    assert mosaic.shape == (15 * 9, 15 * 9)  # 15 x 15 images of 8 x 8 pixels, a blank pixel between them
+    assert np.nanmin(mosaic) >= 0 and np.nanmax(mosaic) <= 1
+    assert "KL(q(z|x) ‖ N(0, I)), nats" in panels(titled(at, "The two terms of the loss"))
+    assert [s.value for s in at.subheader] == [
+        "Decode any point of the plane",
+        "Between two digits: the latent path and the pixel average",
+        "Sampling from the prior",
+    ]
+    assert not at.warning  # no collapse at beta = 1
+    # a latent point typed in (as a click sets it) decodes to the grid's image at that point
+    extent = float(
+        re.search(r"covers ±([\d.]+)", next(c.value for c in at.caption if "covers ±" in c.value)).group(1)
+    )
+    step = 2 * extent / 15
+    row, col = 3, 11  # a cell of the grid, from its top left
+    z1, z2 = -extent + step * (col + 0.5), extent - step * (row + 0.5)
+    at.number_input(key="lt_z1").set_value(z1)
+    at.number_input(key="lt_z2").set_value(z2).run()
+    assert not at.exception
+    point = heatmap(titled(at, "z = ("))[:8, :8]
+    cell = heatmap(charts(at)[0])[::-1][row * 9 : row * 9 + 8, col * 9 : col * 9 + 8]
+    np.testing.assert_allclose(point, cell, rtol=1e-4, atol=1e-5)
+    path = titled(at, "From a 0 to a 1")
+    labels = [a["text"] for a in path["layout"]["annotations"]]
+    assert labels[0] == "from 0" and labels[-1] == "to 1" and labels[5] == "0.50" and len(labels) == 11
+
+
+def test_a_large_beta_collapses_the_posterior_and_the_page_says_so():
+    at = trained(VAE | {"beta": "20"})
+    assert metric(at, "Active units") == "0 of 2"
+    assert float(metric(at, "KL").split()[0]) < 0.1
+    (warning,) = at.warning
+    assert warning.value.startswith("**The posterior has collapsed** at β = 20")
+    mosaic = heatmap(charts(at)[0])[::-1]  # drawn with z2 upwards: its first row is the bottom
+    cells = np.stack([mosaic[r * 9 : r * 9 + 8, c * 9 : c * 9 + 8] for r in range(15) for c in range(15)])
+    assert cells.std(axis=0).mean() < 0.05  # one blur everywhere: measured 0.014 (0.16 at beta = 1)
+
+
+def test_beta_zero_and_the_prior_draws():
+    at = trained(VAE | {"beta": "0", "vepochs": "10"})
+    assert any(i.value.startswith("β = 0: nothing pulls the posteriors") for i in at.info)
+    first = heatmap(titled(at, "24 draws z ~ N(0, I) decoded (draw 1)"))
+    at.button(key="lt_redraw").click().run()
+    assert not at.exception
+    second = heatmap(titled(at, "24 draws z ~ N(0, I) decoded (draw 2)"))
+    assert not np.allclose(first, second, equal_nan=True)
+
+
+def test_a_vae_on_tables_and_data_it_cannot_compress():
+    at = trained({"data": "swiss_roll", "n": "500", "model": "vae", "vepochs": "10"})
+    plane = charts(at)[0]
+    assert [p.split("<br>")[0] for p in panels(plane)] == [
+        "posterior means",
+        "the data (standardised) and the decoded grid",
+    ]
+    assert any(
+        t["type"] == "scatter3d" and t.get("mode") == "lines" for t in plane["data"]
+    )  # the grid in 3-D
+    assert at.dataframe  # a decoded point is a row of the table
+    moons = latent_page({"data": "moons", "model": "vae"})
+    (error,) = moons.error
+    assert "2 features: a 2-D latent does not compress it" in error.value
+    assert "lt_train" not in [b.key for b in moons.button]
+
+
+def test_the_vae_link_opens_with_its_settings():
+    at = latent_page(VAE | {"beta": "4", "vhidden": "64,32", "vgrid": "20"})
+    assert not at.exception and not at.error
+    assert at.sidebar.radio(key="lt_model").value == "vae"
+    assert at.sidebar.select_slider(key="lt_beta").value == 4.0
+    assert at.sidebar.text_input(key="lt_vhidden").value == "64,32"
+    assert "a 2-D latent (a VAE)" in at.info[0].value
+    at.sidebar.text_input(key="lt_vhidden").set_value("2").run()
+    assert "Hidden widths: use 1 to 3 layers of 4 to 512 units" in at.error[0].value

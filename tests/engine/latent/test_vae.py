@@ -10,7 +10,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 import torch
-from torch.distributions import Bernoulli, Normal, kl_divergence as torch_kl
+from torch.distributions import Bernoulli, Normal
+from torch.distributions import kl_divergence as torch_kl
 
 from engine.data.datasets import Dataset, DatasetConfig, load_bundled, make_dataset
 from engine.latent.autoencoder import model_inputs
@@ -87,8 +88,9 @@ def test_training_learns_a_spread_posterior_and_records_every_snapshot(trained, 
     assert r.kl[-1] > 1.0 and r.active_units == 2 and not r.collapsed  # measured: 2.1 nats
     assert r.reconstruction[-1] < 0.6 * r.reconstruction[0]  # measured: 21.7 against 45.2 untrained
     assert np.all(np.isfinite(r.history["loss"][1:])) and np.isnan(r.history["loss"][0])
-    np.testing.assert_allclose(r.history["loss"][1:], r.history["reconstruction"][1:] + r.history["kl"][1:],
-                               rtol=1e-6)  # fmt: skip  (beta = 1)
+    np.testing.assert_allclose(
+        r.history["loss"][1:], r.history["reconstruction"][1:] + r.history["kl"][1:], rtol=1e-6
+    )  # fmt: skip  (beta = 1)
     # the grid's images differ across the plane: it decodes different digits
     assert r.grids[-1].std(axis=0).mean() > 0.1  # measured: 0.16
     x, _ = model_inputs(digits)

@@ -75,12 +75,14 @@ def vae_train(repeat: int) -> dict:
 
 @benchmark(
     "latent_page",
-    f"Latent manifolds on the 8 x 8 digits in a browser (the default autoencoder, 100 epochs), Train pressed "
-    f"{READ_S:g} s after the page opened (fresh server each run): the first live frame <= 1.5 s",
+    f"Latent manifolds on the 8 x 8 digits in a browser (the default autoencoder, 100 epochs, and the default "
+    f"VAE, 60 epochs), Train pressed {READ_S:g} s after the page opened (fresh server each run): the first live "
+    "frame <= 1.5 s for each",
     repeat=3,
 )
 def latent_page(repeat: int) -> dict:
     from benchmarks._browser import training_runs
 
-    out = training_runs("/latent", "1,797 rows, 64 features", READ_S, repeat)
-    return out | {"meets": out["ours_s"] <= 1.5}
+    ae = training_runs("/latent", "1,797 rows, 64 features", READ_S, repeat)
+    vae = training_runs("/latent?model=vae", "1,797 rows, 64 features", READ_S, repeat)
+    return ae | {f"vae_{k}": v for k, v in vae.items()} | {"meets": max(ae["ours_s"], vae["ours_s"]) <= 1.5}

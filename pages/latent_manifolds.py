@@ -8,6 +8,8 @@ A VAE's decoded grid changes smoothly across the plane; turn β up and the poste
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import streamlit as st
 
@@ -19,6 +21,7 @@ from explorer.shared import reproduce, reproduce_nets, widgets
 
 P = sections.P
 TABLE = widgets.data_params("digits") + controls.params()
+LIVE_INTERVAL = 0.25  # seconds: the shortest gap between two live frames (the browser draws one in 0.1-0.3 s)
 
 
 def live_figure(data, cfg, s, live: list):
@@ -27,7 +30,7 @@ def live_figure(data, cfg, s, live: list):
         if not live:
             live.append(sections.recorded(data, s.rows))
         return lf.plane_figure(live[0], cfg, np.array([s.epoch]), s.means[None], s.stds[None], s.grid[None],
-                               np.array([s.extent]), s.image_shape, animate=False)  # fmt: skip
+                               np.array([s.extent]), s.image_shape, live=True)  # fmt: skip
     panels = [sections.latent_panel(s.latent[None], cfg)]
     if not live:
         live.append(nf.LiveLayers(sections.recorded(data, s.rows), panels, s.epoch, height=520))
@@ -35,9 +38,11 @@ def live_figure(data, cfg, s, live: list):
 
 
 def live_training(data, key, cfg):
-    """Train with each snapshot drawn as it arrives; Stop keeps the page usable."""
+    """Train with snapshots drawn as they arrive (at most one per LIVE_INTERVAL, so the browser never
+    falls behind; the first and the last always); Stop keeps the page usable."""
     status, chart = st.empty(), st.empty()
     live: list = []
+    drawn = [-LIVE_INTERVAL]
 
     def on_snapshot(s) -> None:
         loss = (
@@ -46,7 +51,10 @@ def live_training(data, key, cfg):
             else f"loss {s.loss:.4f}"
         )
         status.progress(s.epoch / cfg.epochs, text=f"Epoch {s.epoch} / {cfg.epochs} · {loss}")
-        chart.plotly_chart(live_figure(data, cfg, s, live))
+        now = time.perf_counter()
+        if now - drawn[0] >= LIVE_INTERVAL or s.epoch == cfg.epochs:
+            chart.plotly_chart(live_figure(data, cfg, s, live))
+            drawn[0] = now
 
     try:
         return compute.train(key, data, cfg, on_snapshot)

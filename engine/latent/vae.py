@@ -261,20 +261,25 @@ def _epoch(encoder, decoder, opt, X, cfg: VAEConfig, gen, bernoulli: bool) -> tu
     encoder.train()
     decoder.train()
     order = torch.randperm(len(X), generator=gen, device=X.device)
-    sums = torch.zeros(3, dtype=torch.float64, device=X.device)
-    for s in range(0, len(order), cfg.batch_size):
-        xb = X[order[s : s + cfg.batch_size]]
+    shuffled = X[order]  # one gather per epoch; each batch is then a contiguous slice
+    noise = torch.randn(
+        (len(X), LATENT), generator=gen, device=X.device
+    )  # the epoch's reparameterisation draws
+    sums = torch.zeros(2, dtype=torch.float64, device=X.device)  # KL and reconstruction, summed over rows
+    for s in range(0, len(X), cfg.batch_size):
+        xb = shuffled[s : s + cfg.batch_size]
         mu, logvar = encoder(xb).chunk(2, dim=-1)
-        z = mu + (0.5 * logvar).exp() * torch.randn(mu.shape, generator=gen, device=X.device)
-        kl = kl_divergence(mu, logvar)
-        nll = reconstruction_nats(decoder(z), xb, bernoulli)
-        loss = (nll + cfg.beta * kl).mean()
+        z = mu + (0.5 * logvar).exp() * noise[s : s + cfg.batch_size]
+        terms = torch.stack(
+            (kl_divergence(mu, logvar).sum(), reconstruction_nats(decoder(z), xb, bernoulli).sum())
+        )
+        loss = (terms[1] + cfg.beta * terms[0]) / len(xb)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
-        with torch.no_grad():
-            sums += torch.stack([kl.sum(), nll.sum(), loss * len(xb)]).double()
-    return tuple(float(v) / len(X) for v in sums.cpu())
+        sums += terms.detach()
+    kl, nll = (float(v) / len(X) for v in sums.cpu())
+    return kl, nll, nll + cfg.beta * kl
 
 
 def load(result: VAEResult, device: str = "cpu"):

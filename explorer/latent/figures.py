@@ -15,7 +15,7 @@ from explorer.shared import image_figures as imf
 from explorer.shared import theme
 from explorer.shared.figures import marker_size
 
-CLICK_LATTICE = 41  # invisible points along each side of the encoded plane: a click anywhere decodes there
+CLICK_LATTICE = 25  # invisible points along each side of the encoded plane: a click anywhere decodes there
 
 
 def error_figure(history: np.ndarray, epochs: np.ndarray, error: np.ndarray, height: int = 320) -> go.Figure:
@@ -60,24 +60,27 @@ def _mosaic_trace(grid: np.ndarray, shape: tuple[int, int], extent: float) -> di
 
 
 def vae_figure(data: Dataset, means: np.ndarray, stds: np.ndarray, grids: np.ndarray, shape: tuple[int, int],
-               extents: np.ndarray, epochs: np.ndarray, animate: bool = True, height: int = 560) -> go.Figure:  # fmt: skip
+               extents: np.ndarray, epochs: np.ndarray, animate: bool = True, clickable: bool = True,
+               height: int = 560) -> go.Figure:  # fmt: skip
     """The posterior means of the recorded rows (left, coloured by label) beside the decoder's images
     of a lattice over the same plane (right), at every snapshot (n_snapshots first in each array).
-    A click anywhere on the left plane selects that latent point (an invisible lattice of points)."""
+    With `clickable`, a click anywhere on the left plane selects that latent point (an invisible lattice
+    of points; it costs the browser a tenth of a second to draw, so live frames go without)."""
     g = int(round(np.sqrt(grids.shape[1])))
     side = float(extents.max())
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.06, subplot_titles=(
         "encoded: posterior means (hover: σ)", f"decoded: the {g} × {g} grid over the same plane"))  # fmt: skip
     size = max(marker_size(means.shape[1]) - 2, 3)
-    click = np.linspace(-side, side, CLICK_LATTICE, dtype=np.float32)
-    cx, cy = np.meshgrid(click, click)
     traces = [
         *_means_traces(data, means[-1], stds[-1], size),
         _mosaic_trace(grids[-1], shape, float(extents[-1])),
-        {"type": "scatter", "x": cx.ravel(), "y": cy.ravel(), "mode": "markers", "showlegend": False,
-         "marker": {"size": 12, "opacity": 0}, "name": "decode here", "xaxis": "x", "yaxis": "y",
-         "hovertemplate": "click to decode z = (%{x:.2f}, %{y:.2f})<extra></extra>"},
-    ]  # fmt: skip
+    ]
+    if clickable:
+        click = np.linspace(-side, side, CLICK_LATTICE, dtype=np.float32)
+        cx, cy = np.meshgrid(click, click)
+        traces.append({"type": "scatter", "x": cx.ravel(), "y": cy.ravel(), "mode": "markers", "showlegend": False,
+                       "marker": {"size": 14, "opacity": 0}, "name": "decode here", "xaxis": "x", "yaxis": "y",
+                       "hovertemplate": "click to decode z = (%{x:.2f}, %{y:.2f})<extra></extra>"})  # fmt: skip
     fig.add_traces(traces)
     for col in (1, 2):
         fig.update_xaxes(range=[-side, side], title="z₁", row=1, col=col, zeroline=False)
@@ -89,7 +92,9 @@ def vae_figure(data: Dataset, means: np.ndarray, stds: np.ndarray, grids: np.nda
         return fig
     names = [str(int(e)) for e in epochs]
     fig.update_layout(**theme.play_controls(names, names, "epoch", 150, redraw=True, y=-0.2))
-    moving = list(range(len(traces) - 1))  # all but the click lattice
+    moving = list(
+        range(len(data.class_names or (data.name,)) + 1)
+    )  # the means and the grid, not the click lattice
     frames = [{"name": name, "traces": moving, "layout": {"title": {"text": f"Epoch {name}"}},
                "data": [*_means_traces(data, means[t], stds[t], size), _mosaic_trace(grids[t], shape, float(extents[t]))]}
               for t, name in enumerate(names)]  # fmt: skip
@@ -114,15 +119,17 @@ def elbo_figure(history: dict[str, np.ndarray], beta: float, height: int = 320) 
     return fig
 
 
-def plane_figure(data: Dataset, cfg, epochs, means, stds, grids, extents, shape, inputs=None, animate=True):
+def plane_figure(data: Dataset, cfg, epochs, means, stds, grids, extents, shape, inputs=None, live=False):
     """The encoded plane and the decoded grid: images side by side; for a 2-D or 3-D table, the means
     beside the data with the decoder's map of the lattice drawn over it; for a wider table, the means."""
     if shape is not None:
-        return vae_figure(data, means, stds, grids, shape, extents, epochs, animate=animate)
+        return vae_figure(
+            data, means, stds, grids, shape, extents, epochs, animate=not live, clickable=not live
+        )
     panels = [Panel("posterior means", means)]
     if inputs is not None and inputs.shape[1] in (2, 3):
         coords = np.broadcast_to(inputs[None].astype(np.float32), (len(epochs), *inputs.shape))
         panels.append(
             Panel("the data (standardised) and the decoded grid", coords, grids, (cfg.grid, cfg.grid))
         )
-    return nf.layer_figure(data, panels, epochs, animate=animate, height=520)
+    return nf.layer_figure(data, panels, epochs, animate=not live, height=520)

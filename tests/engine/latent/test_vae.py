@@ -85,7 +85,7 @@ def test_training_learns_a_spread_posterior_and_records_every_snapshot(trained, 
     r = trained
     assert list(r.epochs) == [0, *range(5, 60, 5), 60]
     assert r.means.shape == r.stds.shape == (13, digits.n_samples, 2)
-    assert r.kl[-1] > 1.0 and r.active_units == 2 and not r.collapsed  # measured: 2.1 nats
+    assert r.kl[-1] > 1.0 and r.active_units == 2 and not r.collapsed  # measured: 2.2 nats
     assert r.reconstruction[-1] < 0.6 * r.reconstruction[0]  # measured: 21.7 against 45.2 untrained
     assert np.all(np.isfinite(r.history["loss"][1:])) and np.isnan(r.history["loss"][0])
     np.testing.assert_allclose(

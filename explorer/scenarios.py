@@ -79,6 +79,10 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("β too large: the posterior collapses", "latent", {"data": "digits", "model": "vae", "beta": "20"},
              "With the KL weighted 20 times, every digit is encoded as the prior: the KL falls to almost 0 nats, "
              "no latent unit stays active and the grid decodes one blur everywhere. Set β back to 1 and train again."),
+    Scenario("Without labels, classes still gather", "latent", {"data": "digits", "model": "simclr"},
+             "Press Train: the encoder never sees a label, only two shifted, noisy views of each digit to place "
+             "together on the sphere; yet the colours gather, and the 5-NN accuracy climbs far above the random "
+             "encoder's. Raw 8 x 8 pixels still score higher: the page says so. Turn augmentation off and compare."),
     Scenario("Unroll the Swiss roll", "inspector",
              {"data": "swiss_roll", "n": "1500", "methods": "pca,isomap,lle"},
              "PCA squashes the roll flat and mixes its ends; Isomap follows distances along the sheet and "

@@ -13,8 +13,8 @@ import time
 import numpy as np
 import streamlit as st
 
-from engine.latent import autoencoder, vae
-from explorer.latent import compute, controls, sections, vae_sections
+from engine.latent import autoencoder, contrastive, vae
+from explorer.latent import compute, contrastive_sections, controls, sections, vae_sections
 from explorer.latent import figures as lf
 from explorer.layers import figures as nf
 from explorer.shared import reproduce, reproduce_nets, widgets
@@ -31,10 +31,16 @@ def live_figure(data, cfg, s, live: list):
             live.append(sections.recorded(data, s.rows))
         return lf.plane_figure(live[0], cfg, np.array([s.epoch]), s.means[None], s.stds[None], s.grid[None],
                                np.array([s.extent]), s.image_shape, live=True)  # fmt: skip
-    panels = [sections.latent_panel(s.latent[None], cfg)]
+    if isinstance(cfg, contrastive.ContrastiveConfig):
+        panels = [contrastive_sections.panel(s.embedding[None], cfg)]
+    else:
+        panels = [sections.latent_panel(s.latent[None], cfg)]
     if not live:
         live.append(nf.LiveLayers(sections.recorded(data, s.rows), panels, s.epoch, height=520))
-    return live[0].figure(panels, s.epoch)
+    fig = live[0].figure(panels, s.epoch)
+    return (
+        contrastive_sections.round_axes(fig, cfg) if isinstance(cfg, contrastive.ContrastiveConfig) else fig
+    )
 
 
 def live_training(data, key, cfg):
@@ -72,7 +78,12 @@ model = controls.model_choice(P)
 try:
     loaded = widgets.data_source(P, seed)
     device = st.session_state.get("device", "auto")
-    cfg = (controls.vae_controls if model == "vae" else controls.train_controls)(P, seed, device)
+    if model == "simclr":
+        cfg = controls.contrastive_controls(
+            P, seed, device, loaded is not None and loaded[0].image_shape is not None
+        )
+    else:
+        cfg = (controls.vae_controls if model == "vae" else controls.train_controls)(P, seed, device)
 except ValueError as exc:
     st.error(str(exc))
     loaded = cfg = None
@@ -85,7 +96,9 @@ if loaded is None or cfg is None:
 data, key = loaded
 widgets.data_notes(data)
 try:
-    (vae.check_config if model == "vae" else autoencoder.check_config)(cfg, data.n_features)
+    {"vae": vae.check_config, "simclr": contrastive.check_config, "ae": autoencoder.check_config}[model](
+        cfg, data.n_features
+    )
 except ValueError as exc:  # data this model cannot compress: say so before any Train, and show the data
     st.error(str(exc))
     sections.first_rows(data)
@@ -99,13 +112,16 @@ if pressed and result is None:
     result = live_training(data, key, cfg)
 if result is None:
     what = "its pixels" if data.image_shape is not None else "its standardised features"
-    into = "a 2-D latent (a VAE)" if model == "vae" else f"{cfg.latent} units and back"
-    st.info(f"{data.name}: {data.n_samples:,} rows, {data.n_features} features. Press **Train** to squeeze "
-            f"{what} through {into}.")  # fmt: skip
+    task = {"vae": f"squeeze {what} through a 2-D latent (a VAE)",
+            "simclr": f"place two altered views of each row together on a {'sphere' if getattr(cfg, 'dim', 3) == 3 else 'circle'}, without labels",
+            "ae": f"squeeze {what} through {getattr(cfg, 'latent', 2)} units and back"}[model]  # fmt: skip
+    st.info(f"{data.name}: {data.n_samples:,} rows, {data.n_features} features. Press **Train** to {task}.")
     sections.first_rows(data)
     st.stop()
 rkey = compute.training_key(key, cfg)
-if model == "vae":
+if model == "simclr":
+    contrastive_sections.training(data, result, rkey)
+elif model == "vae":
     vae_sections.training(data, result, rkey)
     vae_sections.decode_point(data, result, rkey)
     vae_sections.interpolation(data, result, rkey)

@@ -60,7 +60,7 @@ def quality(
         labels = np.asarray(y)
         if labels.shape != (n,):
             raise ValueError(f"Labels must have one value per row ({n}); got shape {labels.shape}.")
-        accuracy = _knn_accuracy(Ye, labels[rows])
+        accuracy = knn_accuracy(Ye, labels[rows])
     return Quality(trust, cont, accuracy, k_used, m)
 
 
@@ -77,7 +77,7 @@ def _as_pair(X: np.ndarray, coords: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     return X, coords
 
 
-def _knn_accuracy(coords: np.ndarray, y: np.ndarray) -> float | None:
+def knn_accuracy(coords: np.ndarray, y: np.ndarray) -> float | None:
     """Leave-one-out accuracy of a 5-NN vote in `coords` (m, d); None with fewer than 2 classes."""
     from sklearn.neighbors import NearestNeighbors
 

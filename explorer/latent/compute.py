@@ -1,4 +1,4 @@
-"""Cached computations of the Latent manifolds view: autoencoder and VAE trainings (streamed while they
+"""Cached computations of the Latent manifolds view: autoencoder, VAE and contrastive trainings (streamed while they
 train), the autoencoder's comparison with PCA, the quality scores of each latent, and what a trained
 VAE decodes (a clicked point, an interpolation, prior samples)."""
 
@@ -42,9 +42,11 @@ def train(data_key: DataSource, data: Dataset, cfg: Any, on_snapshot: Callable |
 
     started(FOR_TRAINING).join()  # its imports finished before this thread imports the same packages
     from engine.latent.autoencoder import AEConfig, train_autoencoder
+    from engine.latent.contrastive import ContrastiveConfig, train_contrastive
     from engine.latent.vae import train_vae
 
-    fit = train_autoencoder if isinstance(cfg, AEConfig) else train_vae
+    fit = (train_autoencoder if isinstance(cfg, AEConfig)
+           else train_contrastive if isinstance(cfg, ContrastiveConfig) else train_vae)  # fmt: skip
     return stored(training_key(data_key, cfg), lambda: fit(data, cfg, on_snapshot))
 
 

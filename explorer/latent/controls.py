@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from engine.latent import vae
+from engine.latent import contrastive, vae
 from engine.latent.autoencoder import ACTIVATIONS, LIMITS, AEConfig
 from explorer.cnn.controls import parse_widths
 from explorer.shared.url_state import Param
@@ -13,7 +13,13 @@ from explorer.shared.widgets import snap_to_options
 
 LEARNING_RATES = (0.0003, 0.001, 0.003, 0.01, 0.03, 0.1)  # inside LIMITS["lr"]
 NOISE = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5)  # the denoising autoencoder's input noise
-MODELS = {"ae": "Autoencoder", "vae": "VAE"}
+MODELS = {"ae": "Autoencoder", "vae": "VAE", "simclr": "Contrastive"}
+TEMPERATURES = (0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0)  # inside contrastive.LIMITS["temperature"]
+VIEW_NOISE = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5)
+DROPOUT = (0.0, 0.1, 0.2, 0.3, 0.5)
+ENCODER_HELP = "{} to {} layers of {} to {} units".format(
+    *contrastive.LIMITS["layers"], *contrastive.LIMITS["width"]
+)
 BETAS = (0.0, 0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 10.0, 20.0, 50.0, 100.0)  # inside vae.LIMITS["beta"]
 VAE_HIDDEN_HELP = "{} to {} layers of {} to {} units on each side of the latent".format(
     *vae.LIMITS["layers"], *vae.LIMITS["width"]
@@ -24,7 +30,7 @@ HIDDEN_HELP = "up to {1} layers of {2} to {3} units on each side of the bottlene
 
 
 def params() -> tuple[Param, ...]:
-    d, v = AEConfig(), vae.VAEConfig()
+    d, v, c = AEConfig(), vae.VAEConfig(), contrastive.ContrastiveConfig()
     return (
         Param("model", "ae", choices=tuple(MODELS)),
         Param("latent", d.latent, bounds=LIMITS["latent"]),
@@ -48,6 +54,17 @@ def params() -> tuple[Param, ...]:
         Param("z2", 0.0, bounds=(-100.0, 100.0)),
         Param("ifrom", 0, bounds=(0, 100_000)),  # interpolation: positions among the recorded rows
         Param("ito", 1, bounds=(0, 100_000)),
+        Param("cdim", c.dim, bounds=contrastive.LIMITS["dim"]),
+        Param("chidden", ",".join(map(str, c.hidden))),
+        Param("temp", c.temperature, bounds=(TEMPERATURES[0], TEMPERATURES[-1])),
+        Param("aug", c.augment),
+        Param("shift", c.shift, bounds=contrastive.LIMITS["shift"]),
+        Param("cnoise", c.noise, bounds=contrastive.LIMITS["noise"]),
+        Param("drop", c.dropout, bounds=contrastive.LIMITS["dropout"]),
+        Param("clr", c.lr, bounds=(LEARNING_RATES[0], LEARNING_RATES[-1])),
+        Param("cepochs", c.epochs, bounds=contrastive.LIMITS["epochs"]),
+        Param("cevery", c.snapshot_every, bounds=contrastive.LIMITS["snapshot_every"]),
+        Param("cbatch", c.batch_size, bounds=contrastive.LIMITS["batch_size"]),
     )
 
 
@@ -55,7 +72,9 @@ def model_choice(prefix: str) -> str:
     """The model radio: "ae" or "vae"."""
     return st.sidebar.radio("Model", tuple(MODELS), format_func=MODELS.get, horizontal=True, key=f"{prefix}_model",
                             help="An autoencoder squeezes the data through 2 or 3 units; a VAE learns a "
-                            "2-D latent whose every point decodes to something (the prior N(0, I)).")  # fmt: skip
+                            "2-D latent whose every point decodes to something (the prior N(0, I)); a "
+                            "contrastive encoder learns, without labels, to place two altered views of a row "
+                            "together on a circle or sphere.")  # fmt: skip
 
 
 def vae_controls(prefix: str, seed: int, device: str) -> vae.VAEConfig:
@@ -106,4 +125,49 @@ def train_controls(prefix: str, seed: int, device: str) -> AEConfig:
         latent=int(latent), activation=act, lr=float(lr), epochs=int(epochs), snapshot_every=int(every),
         hidden=parse_widths(hidden, "Hidden widths", LIMITS["width"], LIMITS["layers"], HIDDEN_HELP),
         batch_size=int(batch), noise=float(noise), seed=seed, device=device,
+    )  # fmt: skip
+
+
+def contrastive_controls(prefix: str, seed: int, device: str, images: bool) -> contrastive.ContrastiveConfig:
+    """The encoder, its augmentations (shifts and noise for images, noise and feature dropout for
+    tables) and training. Raises ValueError for widths that cannot be used."""
+    p = f"{prefix}_"
+    L = contrastive.LIMITS
+    for key, options in (
+        ("temp", TEMPERATURES),
+        ("clr", LEARNING_RATES),
+        ("cnoise", VIEW_NOISE),
+        ("drop", DROPOUT),
+    ):
+        snap_to_options(p + key, options, options[0])
+    st.sidebar.markdown("**Contrastive encoder** (SimCLR's NT-Xent; labels unseen)")
+    dim = st.sidebar.radio("Embedding on", (2, 3), format_func={2: "a circle", 3: "a sphere"}.get, horizontal=True,
+                           key=f"{p}cdim")  # fmt: skip
+    hidden = st.sidebar.text_input(
+        "Hidden widths", key=f"{p}chidden", help=f"{VAE_HIDDEN_HELP}, e.g. 128 or 256, 64"
+    )
+    temp = st.sidebar.select_slider("Temperature τ", TEMPERATURES, key=f"{p}temp",
+                                    help="Similarities are divided by τ: a low τ punishes the nearest other rows "
+                                    "hardest, a high one treats all others alike.")  # fmt: skip
+    aug = st.sidebar.toggle("Augment the two views", key=f"{p}aug",
+                            help="Off: both views are the row itself, so only spreading the rows apart is learned.")  # fmt: skip
+    if images:
+        shift = st.sidebar.slider("Shift (pixels, a crop of the padded image)", *L["shift"], key=f"{p}shift",
+                                  disabled=not aug)  # fmt: skip
+    else:
+        shift = int(st.session_state.get(f"{p}shift", contrastive.ContrastiveConfig.shift))
+    noise = st.sidebar.select_slider("Noise on each view", VIEW_NOISE, key=f"{p}cnoise", disabled=not aug)
+    if images:
+        dropout = float(st.session_state.get(f"{p}drop", contrastive.ContrastiveConfig.dropout))
+    else:
+        dropout = st.sidebar.select_slider("Feature dropout", DROPOUT, key=f"{p}drop", disabled=not aug)
+    lr = st.sidebar.select_slider("Learning rate (Adam)", LEARNING_RATES, key=f"{p}clr")
+    epochs = st.sidebar.slider("Epochs", *L["epochs"], key=f"{p}cepochs")
+    with st.sidebar.expander("More training settings"):
+        every = st.slider("Snapshot every k epochs", *L["snapshot_every"], key=f"{p}cevery")
+        batch = st.number_input("Batch size (rows; twice as many views)", *L["batch_size"], key=f"{p}cbatch")
+    return contrastive.ContrastiveConfig(
+        dim=int(dim), hidden=parse_widths(hidden, "Hidden widths", L["width"], L["layers"], ENCODER_HELP),
+        temperature=float(temp), augment=bool(aug), shift=int(shift), noise=float(noise), dropout=float(dropout),
+        lr=float(lr), epochs=int(epochs), snapshot_every=int(every), batch_size=int(batch), seed=seed, device=device,
     )  # fmt: skip

@@ -133,3 +133,29 @@ def plane_figure(data: Dataset, cfg, epochs, means, stds, grids, extents, shape,
             Panel("the data (standardised) and the decoded grid", coords, grids, (cfg.grid, cfg.grid))
         )
     return nf.layer_figure(data, panels, epochs, animate=not live, height=520)
+
+
+def contrastive_figure(result, height: int = 320) -> go.Figure:
+    """NT-Xent per epoch; alignment and uniformity per snapshot; the embedding's 5-NN accuracy per
+    snapshot beside the raw inputs' and the untrained encoder's (epoch 0)."""
+    fig = make_subplots(rows=1, cols=3, subplot_titles=("NT-Xent loss", "alignment, uniformity (lower: better)",
+                                                        "5-NN accuracy (labels unseen)"))  # fmt: skip
+    fig.add_trace(go.Scatter(x=np.arange(len(result.loss)), y=result.loss, name="loss",
+                             line={"color": theme.class_color(0)}), row=1, col=1)  # fmt: skip
+    for i, (name, values) in enumerate(
+        (("alignment", result.alignment), ("uniformity", result.uniformity)), start=1
+    ):
+        fig.add_trace(go.Scatter(x=result.epochs, y=values, name=name, mode="lines+markers",
+                                 line={"color": theme.class_color(i)}), row=1, col=2)  # fmt: skip
+    if result.knn_accuracy is not None:
+        fig.add_trace(go.Scatter(x=result.epochs, y=result.knn_accuracy, name="the embedding", mode="lines+markers",
+                                 line={"color": theme.class_color(3)}), row=1, col=3)  # fmt: skip
+        for dash, value, name in (("dash", result.raw_knn_accuracy, "raw input"),
+                                  ("dot", float(result.knn_accuracy[0]), "random encoder (epoch 0)")):  # fmt: skip
+            fig.add_trace(go.Scatter(x=[result.epochs[0], result.epochs[-1]], y=[value, value], name=name,
+                                     mode="lines", line={"color": "gray", "dash": dash}), row=1, col=3)  # fmt: skip
+        fig.update_yaxes(range=[0, 1.02], row=1, col=3)
+    fig.update_layout(**theme.base_layout("Training without labels", height))
+    fig.update_layout(margin={"t": 90})
+    fig.update_xaxes(title="epoch")
+    return fig

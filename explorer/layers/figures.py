@@ -123,6 +123,8 @@ def layer_figure(
     fig.update_layout(**theme.base_layout(f"Epoch {int(epochs[frame])}", height))
     fig.update_layout(legend={"orientation": "h", "y": -0.08}, margin={"t": 100})
     fig.update_scenes(xaxis_showticklabels=False, yaxis_showticklabels=False, zaxis_showticklabels=False)
+    if all(p.coords.shape[2] == 3 for p in panels):  # the legend's entries sit on 2-D axes nothing else uses
+        fig.update_layout(xaxis={"visible": False}, yaxis={"visible": False})
     if animate and n_snap > 1:
         return _animated(fig, data, panels, epochs, size)
     return fig

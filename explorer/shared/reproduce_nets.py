@@ -50,9 +50,12 @@ def cnn_script(source: DataSource, train: Any) -> str:
 
 
 def latent_script(source: DataSource, train: Any) -> str:
-    """Latent manifolds: train the autoencoder or VAE `train` (AEConfig or VAEConfig) and animate its latent."""
+    """Latent manifolds: train the autoencoder, VAE or contrastive encoder `train` (AEConfig, VAEConfig or
+    ContrastiveConfig) and animate its latent."""
     if type(train).__name__ == "VAEConfig":
         return _vae_script(source, train)
+    if type(train).__name__ == "ContrastiveConfig":
+        return _contrastive_script(source, train)
     imports, body, name = load_lines(source)
     imports += [
         "from engine.data.datasets import Dataset",
@@ -106,6 +109,36 @@ def _vae_script(source: DataSource, train: Any) -> str:
         f"Latent manifolds: a VAE trained on {name}.",
         f"Writes {name}_vae.html (the encoded plane beside the decoded grid; press play) and prints KL and "
         "reconstruction as JSON.",
+        imports,
+        body,
+    )
+
+
+def _contrastive_script(source: DataSource, train: Any) -> str:
+    imports, body, name = load_lines(source)
+    imports += [
+        "from engine.data.datasets import Dataset",
+        "from engine.latent.contrastive import ContrastiveConfig, train_contrastive",
+        "from explorer.layers.figures import Panel, layer_figure",
+    ]
+    body += [
+        f"TRAIN = {literal(train)}",
+        "result = train_contrastive(data, TRAIN)  # the embedding of the recorded rows at every snapshot",
+        "",
+        "rows = result.rows",
+        "y = None if data.y is None else data.y[rows]",
+        "shown = Dataset(data.X[rows], y, data.feature_names, data.class_names if y is not None else (), data.name)",
+        'fig = layer_figure(shown, [Panel("embedding", result.embeddings)], result.epochs)',
+        f'fig.write_html("{name}_contrastive.html")',
+        SHOW,
+        "",
+        "knn = None if result.knn_accuracy is None else float(result.knn_accuracy[-1])",
+        'print(json.dumps({"knn_accuracy": knn, "alignment": float(result.alignment[-1]),',
+        '                  "uniformity": float(result.uniformity[-1]), "epochs": int(result.epochs[-1])}))',
+    ]
+    return script_text(
+        f"Latent manifolds: a contrastive encoder trained on {name} without its labels.",
+        f"Writes {name}_contrastive.html (press play to watch the embedding) and prints its scores as JSON.",
         imports,
         body,
     )

@@ -37,7 +37,9 @@ def test_train_click_the_plane_move_beta_and_download(page):
     expect(page.get_by_label("z₁")).to_have_count(1)
     assert float(z1.input_value()) > 0 and float(z2.input_value()) > 0, (z1.input_value(), z2.input_value())
     title = page.locator(f"{CHART} .gtitle", has_text=re.compile(r"^z = \("))
-    expect(title).to_have_text(re.compile(rf"^z = \({float(z1.input_value()):g}, {float(z2.input_value()):g}\)"))
+    expect(title).to_have_text(
+        re.compile(rf"^z = \({float(z1.input_value()):g}, {float(z2.input_value()):g}\)")
+    )
     no_exception(page)
 
     kl = page.locator("[data-testid='stMetric']", has_text="KL").locator("[data-testid='stMetricValue']")

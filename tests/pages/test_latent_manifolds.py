@@ -2,7 +2,8 @@
 curve, reconstructions and scores on the 8x8 digits; the linear autoencoder beside PCA; the Swiss roll's
 3-D reconstruction; data and widths that cannot be used; and the link. The VAE: its plane beside the
 decoded grid (a typed point decodes to the grid's image there), collapse at a large beta, beta 0, prior
-draws, a 3-D table, and its link."""
+draws, a 3-D table, and its link. Contrastive: classes gathering without labels (and the raw pixels'
+higher score said), no augmentation, and a table's controls."""
 
 import re
 
@@ -236,3 +237,39 @@ def test_the_vae_link_opens_with_its_settings():
     assert "a 2-D latent (a VAE)" in at.info[0].value
     at.sidebar.text_input(key="lt_vhidden").set_value("2").run()
     assert "Hidden widths: use 1 to 3 layers of 4 to 512 units" in at.error[0].value
+
+
+SIMCLR = {"data": "digits", "model": "simclr"}
+
+
+def test_without_labels_classes_still_gather_on_the_sphere():
+    at = trained(SIMCLR)
+    text = next(m.value for m in at.markdown if m.value.startswith("Without labels, the classes gather"))
+    random, learned = (float(v) for v in re.findall(r"\*\*(\d\.\d{3})\*\*", text)[:2])
+    assert learned > random + 0.2, text  # measured: 0.69-0.71 against 0.32
+    assert "The raw input scores **0.988**, more than the embedding" in text  # said, not hidden
+    assert metric(at, "5-NN accuracy") == f"{learned:.3f}"
+    fig = charts(at)[0]
+    assert [f["name"] for f in fig["frames"]] == [str(e) for e in range(0, 41, 2)]
+    assert panels(fig)[0].startswith("the embedding on the unit sphere")
+    assert any(t["type"] == "scatter3d" for t in fig["data"])
+    scores = titled(at, "Training without labels")
+    assert {t["name"] for t in scores["data"]} >= {"loss", "alignment", "uniformity", "raw input"}
+
+
+def test_without_augmentation_the_views_align_for_nothing():
+    at = trained(SIMCLR | {"aug": "false", "cepochs": "4", "cdim": "2"})
+    assert metric(at, "Alignment") == "0.000"
+    assert any(i.value.startswith("No augmentation: the two views") for i in at.info)
+    assert panels(charts(at)[0])[0].startswith("the embedding on the unit circle")
+
+
+def test_a_table_gets_feature_dropout_and_no_shift():
+    at = latent_page({"data": "iris", "model": "simclr"})
+    assert not at.exception and not at.error
+    keys = [s.key for s in at.sidebar.select_slider]
+    assert "lt_drop" in keys and "lt_shift" not in [s.key for s in at.sidebar.slider]
+    assert "place two altered views of each row together on a sphere, without labels" in at.info[0].value
+    at.button(key="lt_train").click().run()
+    assert not at.exception and not at.error
+    assert metric(at, "Raw input, 5-NN")

@@ -1,5 +1,5 @@
-"""vae_train and contrastive_train: the default VAE and contrastive run on the 8 x 8 digits with their
-captures against plain PyTorch loops;
+"""vae_train, contrastive_train and gan_train: the default VAE and contrastive run on the 8 x 8 digits
+and the default GAN on the 2-D mixture, with their captures, against plain PyTorch loops;
 latent_page: the Latent manifolds page's autoencoder, from pressing Train to its first live frame."""
 
 from __future__ import annotations
@@ -126,6 +126,70 @@ def contrastive_train(repeat: int) -> dict:
     return {"ours_s": ours, "peer_s": peer, "ratio": ours / peer, "meets": ours <= 3.0,
             "knn_accuracy": float(first.knn_accuracy[-1]), "random_encoder_knn": float(first.knn_accuracy[0]),
             "raw_knn": float(first.raw_knn_accuracy)}  # fmt: skip
+
+
+def _peer_gan(X, cfg) -> float:
+    """The peer: the default GANConfig's two networks as nn.Sequential, each with Adam(lr, betas=(0.5,
+    0.999)), cfg.steps steps of one discriminator and one generator update on random batches
+    (the same non-saturating losses), torch's default threads; no capture."""
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
+
+    torch.manual_seed(0)
+    h1, h2 = cfg.hidden
+    G = nn.Sequential(nn.Linear(2, h1), nn.ReLU(), nn.Linear(h1, h2), nn.ReLU(), nn.Linear(h2, X.shape[1]))
+    D = nn.Sequential(nn.Linear(X.shape[1], h1), nn.ReLU(), nn.Linear(h1, h2), nn.ReLU(), nn.Linear(h2, 1))
+    opt_g = torch.optim.Adam(G.parameters(), lr=cfg.lr_g, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(D.parameters(), lr=cfg.lr_d, betas=(0.5, 0.999))
+    b = cfg.batch_size
+    ones, zeros = torch.ones(b, 1), torch.zeros(b, 1)
+    for _ in range(cfg.steps):
+        real = X[torch.randint(0, len(X), (b,))]
+        fake = G(torch.randn(b, 2)).detach()
+        d_loss = F.binary_cross_entropy_with_logits(D(real), ones) + F.binary_cross_entropy_with_logits(
+            D(fake), zeros
+        )
+        opt_d.zero_grad()
+        d_loss.backward()
+        opt_d.step()
+        g_loss = F.binary_cross_entropy_with_logits(D(G(torch.randn(b, 2))), ones)
+        opt_g.zero_grad()
+        g_loss.backward()
+        opt_g.step()
+    return float(g_loss.detach())
+
+
+@benchmark(
+    "gan_train",
+    "the default GAN, 2,000 steps on the 2-D mixture of 8 Gaussians (blobs, 2,000 rows), the warped grid, 500 "
+    "samples and the discriminator's 60 x 60 map captured every 50 steps: <= 3 s; the ratio is against a plain "
+    "PyTorch loop with the same networks, optimizers and losses (torch's default threads, no capture)",
+    repeat=5,
+    cuda=True,
+)
+def gan_train(repeat: int) -> dict:
+    import torch
+
+    from engine.data.datasets import DatasetConfig, make_dataset
+    from engine.latent.autoencoder import model_inputs
+    from engine.latent.gan import GANConfig, modes_covered, train_gan
+
+    data = make_dataset(DatasetConfig("blobs", n_samples=2000, noise=0.0, n_classes=8, seed=0))
+    cfg = GANConfig(device="cpu")
+    pixels, _ = model_inputs(data)
+    X = torch.from_numpy(np.ascontiguousarray(pixels, np.float32))
+    first = train_gan(data, cfg)
+    _peer_gan(X, cfg)
+    ours = median_time(lambda: train_gan(data, cfg), repeat)
+    peer = median_time(lambda: _peer_gan(X, cfg), repeat)
+    out = {"ours_s": ours, "peer_s": peer, "ratio": ours / peer, "meets": ours <= 3.0,
+           "modes_covered": modes_covered(pixels, data.y, first.samples[-1]).covered}  # fmt: skip
+    if torch.cuda.is_available():
+        gpu = GANConfig(device="cuda")
+        train_gan(data, gpu)
+        out["cuda_ours_s"] = median_time(lambda: train_gan(data, gpu), repeat)
+    return out
 
 
 @benchmark(

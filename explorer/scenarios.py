@@ -79,6 +79,15 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("β too large: the posterior collapses", "latent", {"data": "digits", "model": "vae", "beta": "20"},
              "With the KL weighted 20 times, every digit is encoded as the prior: the KL falls to almost 0 nats, "
              "no latent unit stays active and the grid decodes one blur everywhere. Set β back to 1 and train again."),
+    Scenario("The generator folds the noise plane onto the data", "latent",
+             {"data": "blobs", "classes": "8", "noise": "0", "n": "2000", "model": "gan"},
+             "Press Train and play: the generator's grid, a flat sheet at step 0, is stretched and folded until it "
+             "lies along the eight blobs, while the discriminator's map beneath fades to 0.5 (it can no longer "
+             "tell). Then step the two networks one update at a time."),
+    Scenario("Mode collapse", "latent",
+             {"data": "blobs", "classes": "8", "noise": "0", "n": "2000", "model": "gan", "glr": "0.003", "dlr": "0.0003"},
+             "The generator learns ten times faster than the discriminator: its samples pile onto one or two of the "
+             "eight blobs, and the page counts the modes covered. Set both learning rates to 0.001 and train again."),
     Scenario("Without labels, classes still gather", "latent", {"data": "digits", "model": "simclr"},
              "Press Train: the encoder never sees a label, only two shifted, noisy views of each digit to place "
              "together on the sphere; yet the colours gather, and the 5-NN accuracy climbs far above the random "

@@ -13,8 +13,8 @@ import time
 import numpy as np
 import streamlit as st
 
-from engine.latent import autoencoder, contrastive, vae
-from explorer.latent import compute, contrastive_sections, controls, sections, vae_sections
+from engine.latent import autoencoder, contrastive, gan, vae
+from explorer.latent import compute, contrastive_sections, controls, gan_sections, sections, vae_sections
 from explorer.latent import figures as lf
 from explorer.layers import figures as nf
 from explorer.shared import reproduce, reproduce_nets, widgets
@@ -31,6 +31,13 @@ def live_figure(data, cfg, s, live: list):
             live.append(sections.recorded(data, s.rows))
         return lf.plane_figure(live[0], cfg, np.array([s.epoch]), s.means[None], s.stds[None], s.grid[None],
                                np.array([s.extent]), s.image_shape, live=True)  # fmt: skip
+    if isinstance(cfg, gan.GANConfig):
+        if not live:
+            from engine.latent.autoencoder import model_inputs
+
+            live.append(model_inputs(data))
+        inputs, shape = live[0]
+        return gan_sections.of_snapshot(data, inputs, cfg, s, shape)
     if isinstance(cfg, contrastive.ContrastiveConfig):
         panels = [contrastive_sections.panel(s.embedding[None], cfg)]
     else:
@@ -43,6 +50,23 @@ def live_figure(data, cfg, s, live: list):
     )
 
 
+def progress(s, cfg) -> tuple[int, int, str]:
+    """(done, total, what to say) of a snapshot: steps for a GAN, epochs for the rest."""
+    if isinstance(cfg, gan.GANConfig):
+        return (
+            s.step,
+            cfg.steps,
+            f"Step {s.step:,} / {cfg.steps:,} · D loss {s.d_loss:.3f} · G loss {s.g_loss:.3f}",
+        )
+    if isinstance(cfg, vae.VAEConfig):
+        loss = f"KL {s.kl:.2f} · reconstruction {s.reconstruction:.1f} nats"
+    elif isinstance(cfg, contrastive.ContrastiveConfig):
+        loss = f"alignment {s.alignment:.3f} · uniformity {s.uniformity:.3f}"
+    else:
+        loss = f"loss {s.loss:.4f}"
+    return s.epoch, cfg.epochs, f"Epoch {s.epoch} / {cfg.epochs} · {loss}"
+
+
 def live_training(data, key, cfg):
     """Train with snapshots drawn as they arrive (at most one per LIVE_INTERVAL, so the browser never
     falls behind; the first and the last always); Stop keeps the page usable."""
@@ -51,14 +75,10 @@ def live_training(data, key, cfg):
     drawn = [-LIVE_INTERVAL]
 
     def on_snapshot(s) -> None:
-        loss = (
-            f"KL {s.kl:.2f} · reconstruction {s.reconstruction:.1f} nats"
-            if hasattr(s, "kl")
-            else f"loss {s.loss:.4f}"
-        )
-        status.progress(s.epoch / cfg.epochs, text=f"Epoch {s.epoch} / {cfg.epochs} · {loss}")
+        done, total, text = progress(s, cfg)
+        status.progress(done / total, text=text)
         now = time.perf_counter()
-        if now - drawn[0] >= LIVE_INTERVAL or s.epoch == cfg.epochs:
+        if now - drawn[0] >= LIVE_INTERVAL or done == total:
             chart.plotly_chart(live_figure(data, cfg, s, live))
             drawn[0] = now
 
@@ -78,7 +98,9 @@ model = controls.model_choice(P)
 try:
     loaded = widgets.data_source(P, seed)
     device = st.session_state.get("device", "auto")
-    if model == "simclr":
+    if model == "gan":
+        cfg = controls.gan_controls(P, seed, device)
+    elif model == "simclr":
         cfg = controls.contrastive_controls(
             P, seed, device, loaded is not None and loaded[0].image_shape is not None
         )
@@ -96,9 +118,9 @@ if loaded is None or cfg is None:
 data, key = loaded
 widgets.data_notes(data)
 try:
-    {"vae": vae.check_config, "simclr": contrastive.check_config, "ae": autoencoder.check_config}[model](
-        cfg, data.n_features
-    )
+    checks = {"vae": vae.check_config, "simclr": contrastive.check_config, "gan": gan.check_config,
+              "ae": autoencoder.check_config}  # fmt: skip
+    checks[model](cfg, data.n_features)
 except ValueError as exc:  # data this model cannot compress: say so before any Train, and show the data
     st.error(str(exc))
     sections.first_rows(data)
@@ -114,12 +136,16 @@ if result is None:
     what = "its pixels" if data.image_shape is not None else "its standardised features"
     task = {"vae": f"squeeze {what} through a 2-D latent (a VAE)",
             "simclr": f"place two altered views of each row together on a {'sphere' if getattr(cfg, 'dim', 3) == 3 else 'circle'}, without labels",
+            "gan": "train a generator that maps a 2-D noise plane onto the data against a discriminator",
             "ae": f"squeeze {what} through {getattr(cfg, 'latent', 2)} units and back"}[model]  # fmt: skip
     st.info(f"{data.name}: {data.n_samples:,} rows, {data.n_features} features. Press **Train** to {task}.")
     sections.first_rows(data)
     st.stop()
 rkey = compute.training_key(key, cfg)
-if model == "simclr":
+if model == "gan":
+    gan_sections.training(data, result, rkey)
+    gan_sections.step_by_step(data, result, rkey)
+elif model == "simclr":
     contrastive_sections.training(data, result, rkey)
 elif model == "vae":
     vae_sections.training(data, result, rkey)

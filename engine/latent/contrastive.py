@@ -226,7 +226,9 @@ def train_contrastive(
                     z1, z2 = embed(augment(rec, cfg, shape, probe)), embed(augment(rec, cfg, shape, probe))
                 coords = z.float().cpu().numpy()
                 acc = None if labels is None else knn_accuracy(coords, labels)
-                snap = Snapshot(epoch, coords, rows, loss[epoch], alignment(z1, z2), uniformity(z[spread]), acc)
+                snap = Snapshot(
+                    epoch, coords, rows, loss[epoch], alignment(z1, z2), uniformity(z[spread]), acc
+                )
                 snaps.append(snap)
                 if on_snapshot is not None:
                     on_snapshot(snap)

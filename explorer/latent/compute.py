@@ -43,10 +43,11 @@ def train(data_key: DataSource, data: Dataset, cfg: Any, on_snapshot: Callable |
     started(FOR_TRAINING).join()  # its imports finished before this thread imports the same packages
     from engine.latent.autoencoder import AEConfig, train_autoencoder
     from engine.latent.contrastive import ContrastiveConfig, train_contrastive
-    from engine.latent.vae import train_vae
+    from engine.latent.gan import GANConfig, train_gan
+    from engine.latent.vae import VAEConfig, train_vae
 
-    fit = (train_autoencoder if isinstance(cfg, AEConfig)
-           else train_contrastive if isinstance(cfg, ContrastiveConfig) else train_vae)  # fmt: skip
+    fit = {AEConfig: train_autoencoder, VAEConfig: train_vae, ContrastiveConfig: train_contrastive,
+           GANConfig: train_gan}[type(cfg)]  # fmt: skip
     return stored(training_key(data_key, cfg), lambda: fit(data, cfg, on_snapshot))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from engine.latent import contrastive, vae
+from engine.latent import contrastive, gan, vae
 from engine.latent.autoencoder import ACTIVATIONS, LIMITS, AEConfig
 from explorer.cnn.controls import parse_widths
 from explorer.shared.url_state import Param
@@ -13,7 +13,11 @@ from explorer.shared.widgets import snap_to_options
 
 LEARNING_RATES = (0.0003, 0.001, 0.003, 0.01, 0.03, 0.1)  # inside LIMITS["lr"]
 NOISE = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5)  # the denoising autoencoder's input noise
-MODELS = {"ae": "Autoencoder", "vae": "VAE", "simclr": "Contrastive"}
+MODELS = {"ae": "Autoencoder", "vae": "VAE", "gan": "GAN", "simclr": "Contrastive"}
+GAN_RATES = (0.0001, 0.0003, 0.001, 0.003, 0.01)  # inside gan.LIMITS["lr"]
+GAN_HELP = "{} to {} layers of {} to {} units, the same in both networks".format(
+    *gan.LIMITS["layers"], *gan.LIMITS["width"]
+)
 TEMPERATURES = (0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0)  # inside contrastive.LIMITS["temperature"]
 VIEW_NOISE = (0.0, 0.05, 0.1, 0.2, 0.3, 0.5)
 DROPOUT = (0.0, 0.1, 0.2, 0.3, 0.5)
@@ -30,7 +34,7 @@ HIDDEN_HELP = "up to {1} layers of {2} to {3} units on each side of the bottlene
 
 
 def params() -> tuple[Param, ...]:
-    d, v, c = AEConfig(), vae.VAEConfig(), contrastive.ContrastiveConfig()
+    d, v, c, g = AEConfig(), vae.VAEConfig(), contrastive.ContrastiveConfig(), gan.GANConfig()
     return (
         Param("model", "ae", choices=tuple(MODELS)),
         Param("latent", d.latent, bounds=LIMITS["latent"]),
@@ -65,6 +69,14 @@ def params() -> tuple[Param, ...]:
         Param("cepochs", c.epochs, bounds=contrastive.LIMITS["epochs"]),
         Param("cevery", c.snapshot_every, bounds=contrastive.LIMITS["snapshot_every"]),
         Param("cbatch", c.batch_size, bounds=contrastive.LIMITS["batch_size"]),
+        Param("ghidden", ",".join(map(str, g.hidden))),
+        Param("gact", g.activation, choices=ACTIVATIONS),
+        Param("glr", g.lr_g, bounds=(GAN_RATES[0], GAN_RATES[-1])),
+        Param("dlr", g.lr_d, bounds=(GAN_RATES[0], GAN_RATES[-1])),
+        Param("gsteps", g.steps, bounds=gan.LIMITS["steps"]),
+        Param("gevery", g.snapshot_every, bounds=gan.LIMITS["snapshot_every"]),
+        Param("gbatch", g.batch_size, bounds=gan.LIMITS["batch_size"]),
+        Param("dsteps", g.d_steps, bounds=gan.LIMITS["d_steps"]),
     )
 
 
@@ -73,7 +85,8 @@ def model_choice(prefix: str) -> str:
     return st.sidebar.radio("Model", tuple(MODELS), format_func=MODELS.get, horizontal=True, key=f"{prefix}_model",
                             help="An autoencoder squeezes the data through 2 or 3 units; a VAE learns a "
                             "2-D latent whose every point decodes to something (the prior N(0, I)); a "
-                            "contrastive encoder learns, without labels, to place two altered views of a row "
+                            "GAN's generator learns to map a noise plane onto the data against a discriminator; "
+                            "a contrastive encoder learns, without labels, to place two altered views of a row "
                             "together on a circle or sphere.")  # fmt: skip
 
 
@@ -170,4 +183,29 @@ def contrastive_controls(prefix: str, seed: int, device: str, images: bool) -> c
         dim=int(dim), hidden=parse_widths(hidden, "Hidden widths", L["width"], L["layers"], ENCODER_HELP),
         temperature=float(temp), augment=bool(aug), shift=int(shift), noise=float(noise), dropout=float(dropout),
         lr=float(lr), epochs=int(epochs), snapshot_every=int(every), batch_size=int(batch), seed=seed, device=device,
+    )  # fmt: skip
+
+
+def gan_controls(prefix: str, seed: int, device: str) -> gan.GANConfig:
+    """Both networks' shape and their training. Raises ValueError for widths that cannot be used."""
+    p = f"{prefix}_"
+    L = gan.LIMITS
+    for key in ("glr", "dlr"):
+        snap_to_options(p + key, GAN_RATES, GAN_RATES[2])
+    st.sidebar.markdown("**GAN** (a 2-D noise plane)")
+    hidden = st.sidebar.text_input("Hidden widths", key=f"{p}ghidden", help=f"{GAN_HELP}, e.g. 64, 64")
+    act = st.sidebar.selectbox("Activation", ACTIVATIONS, key=f"{p}gact")
+    lr_g = st.sidebar.select_slider("Generator learning rate (Adam)", GAN_RATES, key=f"{p}glr")
+    lr_d = st.sidebar.select_slider("Discriminator learning rate (Adam)", GAN_RATES, key=f"{p}dlr",
+                                    help="A generator that learns much faster than its critic tends to collapse "
+                                    "onto a few modes.")  # fmt: skip
+    steps = st.sidebar.number_input("Steps", *L["steps"], key=f"{p}gsteps")
+    with st.sidebar.expander("More training settings"):
+        every = st.number_input("Snapshot every k steps", *L["snapshot_every"], key=f"{p}gevery")
+        batch = st.number_input("Batch size", *L["batch_size"], key=f"{p}gbatch")
+        d_steps = st.slider("Discriminator updates per generator update", *L["d_steps"], key=f"{p}dsteps")
+    return gan.GANConfig(
+        hidden=parse_widths(hidden, "Hidden widths", L["width"], L["layers"], GAN_HELP), activation=act,
+        lr_g=float(lr_g), lr_d=float(lr_d), steps=int(steps), snapshot_every=int(every), batch_size=int(batch),
+        d_steps=int(d_steps), seed=seed, device=device,
     )  # fmt: skip

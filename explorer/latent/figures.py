@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from engine.data.datasets import Dataset
+from engine.latent.gan import LATTICE, NOISE_EXTENT
 from explorer.layers import figures as nf
 from explorer.layers.figures import Panel
 from explorer.shared import image_figures as imf
@@ -159,3 +160,111 @@ def contrastive_figure(result, height: int = 320) -> go.Figure:
     fig.update_layout(margin={"t": 90})
     fig.update_xaxes(title="epoch")
     return fig
+
+
+def _gan_traces(samples, grid, heat, bounds, three: bool) -> list[dict]:
+    """The data-plane traces that change over training: D's map (2-D), the warped grid, the samples."""
+    xy = ("x2", "y2") if not three else (None, None)
+    kind = "scatter3d" if three else "scatter"
+    lines = nf.grid_lines(grid, (LATTICE, LATTICE), stride=1)
+    axes = {} if three else {"xaxis": xy[0], "yaxis": xy[1]}
+    traces = []
+    if heat is not None:
+        (x0, y0), (x1, y1) = bounds
+        traces.append({"type": "heatmap", "z": heat.astype(np.float32), "x0": float(x0), "dx": float((x1 - x0) / (len(heat) - 1)),
+                       "y0": float(y0), "dy": float((y1 - y0) / (len(heat) - 1)), "zmin": 0.0, "zmax": 1.0,
+                       "colorscale": "RdBu", "opacity": 0.55, "showscale": True, "colorbar": {"title": "D(x)", "len": 0.8},
+                       "hovertemplate": "D(x) = %{z:.2f}<extra></extra>", **axes})  # fmt: skip
+    traces.append({"type": kind, "x": lines[0], "y": lines[1], **({"z": lines[2]} if three else {}), "mode": "lines",
+                   "line": {"color": "rgba(40, 40, 40, 0.55)", "width": 1}, "hoverinfo": "skip",
+                   "name": "the noise grid, through G", **axes})  # fmt: skip
+    s = samples.astype(np.float32)
+    traces.append({"type": kind, "x": s[:, 0], "y": s[:, 1], **({"z": s[:, 2]} if three else {}), "mode": "markers",
+                   "marker": {"size": 3 if three else 5, "color": "black", "symbol": "x" if not three else "circle"},
+                   "name": "generated", **axes})  # fmt: skip
+    return traces
+
+
+def gan_figure(data: Dataset, inputs: np.ndarray, cfg, steps: np.ndarray, grids: np.ndarray, samples: np.ndarray,
+               heats: np.ndarray | None, animate: bool = True, height: int = 560) -> go.Figure:  # fmt: skip
+    """The noise plane with its lattice (left) and, over the data `inputs` (right), the generator's
+    image of that lattice as a warped grid, its samples, and for 2-D data the discriminator's
+    probability of "real" beneath; animated over the recorded steps (n_snapshots first in each array)."""
+    from engine.latent.gan import fixed_noise, noise_lattice, plane_bounds
+
+    three = inputs.shape[1] == 3
+    bounds = plane_bounds(inputs)
+    specs = [[{"type": "xy"}, {"type": "scene" if three else "xy"}]]
+    fig = make_subplots(rows=1, cols=2, specs=specs, column_widths=[0.35, 0.65], horizontal_spacing=0.06,
+                        subplot_titles=("the noise plane z ~ N(0, I)", "the data: G's image of the noise grid, D beneath"))  # fmt: skip
+    lat = noise_lattice()
+    lines = nf.grid_lines(lat, (LATTICE, LATTICE), stride=1)
+    fixed = fixed_noise(cfg.seed)
+    fig.add_trace(go.Scatter(x=lines[0], y=lines[1], mode="lines", hoverinfo="skip", showlegend=False,
+                             line={"color": "rgba(40, 40, 40, 0.55)", "width": 1}), row=1, col=1)  # fmt: skip
+    fig.add_trace(go.Scatter(x=fixed[:, 0], y=fixed[:, 1], mode="markers", showlegend=False, name="noise draws",
+                             marker={"size": 4, "color": "black", "symbol": "x"}), row=1, col=1)  # fmt: skip
+    real = inputs
+    labels = data.y if data.y is not None else np.zeros(len(real), dtype=np.int64)
+    for k, name in enumerate(data.class_names or ("real",)):
+        m = labels == k
+        trace = dict(x=real[m, 0], y=real[m, 1], mode="markers", name=f"real: {name}",
+                     marker={"size": 3 if three else 4, "color": theme.class_color(k), "opacity": 0.6})  # fmt: skip
+        fig.add_trace(go.Scatter3d(z=real[m, 2], **trace) if three else go.Scatter(**trace), row=1, col=2)
+    first = len(fig.data)
+    moving = _gan_traces(samples[-1], grids[-1], None if heats is None else heats[-1], bounds, three)
+    fig.add_traces(moving, rows=1, cols=2)
+    fig.update_yaxes(scaleanchor="x", row=1, col=1)
+    fig.update_layout(**theme.base_layout(f"Step {int(steps[-1])}", height))
+    fig.update_layout(legend={"orientation": "h", "y": -0.12}, margin={"t": 90})
+    if not animate or len(steps) < 2:
+        return fig
+    names = [str(int(s)) for s in steps]
+    fig.update_layout(**theme.play_controls(names, names, "step", 120, redraw=True, y=-0.2))
+    idx = list(range(first, first + len(moving)))
+    frames = [{"name": name, "traces": idx, "layout": {"title": {"text": f"Step {name}"}},
+               "data": _gan_traces(samples[t], grids[t], None if heats is None else heats[t], bounds, three)}
+              for t, name in enumerate(names)]  # fmt: skip
+    return go.Figure({**fig.to_dict(), "frames": frames}, _validate=False)
+
+
+def gan_losses_figure(d_loss: np.ndarray, g_loss: np.ndarray, height: int = 300) -> go.Figure:
+    """Both losses per step, with their 50-step running means (ln 2 and ln 2 are where D cannot tell)."""
+    fig = go.Figure()
+    x = np.arange(len(d_loss))
+    for i, (name, values) in enumerate((("discriminator", d_loss), ("generator", g_loss))):
+        fig.add_trace(go.Scatter(x=x, y=values, name=name, line={"color": theme.class_color(i), "width": 1},
+                                 opacity=0.35, legendgroup=name))  # fmt: skip
+        v = np.nan_to_num(values[1:], nan=0.0)
+        w = min(50, max(len(v), 1))
+        run = np.convolve(v, np.ones(w) / w, mode="valid") if len(v) >= w else v
+        fig.add_trace(go.Scatter(x=x[w:] if len(v) >= w else x[1:], y=run, name=f"{name} (50-step mean)",
+                                 line={"color": theme.class_color(i), "width": 2.5}, legendgroup=name))  # fmt: skip
+    fig.add_hline(y=float(np.log(2)), line={"dash": "dot", "color": "gray"},
+                  annotation_text="ln 2: D cannot tell real from generated")  # fmt: skip
+    fig.update_layout(**theme.base_layout("The two losses per step (binary cross-entropy, nats)", height))
+    fig.update_xaxes(title="step")
+    return fig
+
+
+def gan_mosaic_figure(
+    shape: tuple[int, int], steps: np.ndarray, grids: np.ndarray, height: int = 560
+) -> go.Figure:
+    """For images: the generator's image of every point of the noise lattice, tiled where the point
+    lies on the noise plane, animated over the recorded steps."""
+    side = NOISE_EXTENT * LATTICE / (LATTICE - 1)  # the lattice's cells reach half a step past its points
+
+    def top_first(grid: np.ndarray) -> np.ndarray:  # the noise lattice starts at the bottom row
+        return grid.reshape(LATTICE, LATTICE, -1)[::-1].reshape(len(grid), -1)
+
+    fig = go.Figure(_mosaic_trace(top_first(grids[-1]), shape, side) | {"xaxis": "x", "yaxis": "y"})
+    fig.update_xaxes(range=[-side, side], title="z₁")
+    fig.update_yaxes(range=[-side, side], title="z₂", scaleanchor="x")
+    fig.update_layout(**theme.base_layout(f"Step {int(steps[-1])}: G's image of the noise plane", height))
+    if len(steps) < 2:
+        return fig
+    names = [str(int(s)) for s in steps]
+    fig.update_layout(**theme.play_controls(names, names, "step", 150, redraw=True, y=-0.12))
+    frames = [{"name": n, "traces": [0], "data": [_mosaic_trace(top_first(grids[t]), shape, side) | {"xaxis": "x", "yaxis": "y"}],
+               "layout": {"title": {"text": f"Step {n}: G's image of the noise plane"}}} for t, n in enumerate(names)]  # fmt: skip
+    return go.Figure({**fig.to_dict(), "frames": frames}, _validate=False)

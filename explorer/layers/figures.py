@@ -34,7 +34,7 @@ class Panel:
             raise ValueError("A Panel's grid comes with its (ny, nx) shape, and a shape with a grid.")
 
 
-def _grid_lines(points: np.ndarray, shape: tuple[int, int], stride: int = 2) -> tuple[np.ndarray, ...]:
+def grid_lines(points: np.ndarray, shape: tuple[int, int], stride: int = 2) -> tuple[np.ndarray, ...]:
     """Every `stride`-th row and column of an (ny, nx) lattice, as polylines split by NaN gaps."""
     lattice = points.reshape(*shape, -1).astype(np.float32)  # (row, col, k)
     rows = lattice[::stride]  # (ny / stride, nx, k)
@@ -57,7 +57,7 @@ def _panel_traces(panel: Panel, t: int, data: Dataset, size: int) -> list[dict]:
     kind = "scatter3d" if three else "scatter"
     traces = []
     if panel.grid is not None:
-        line = _grid_lines(panel.grid[t], panel.grid_shape)
+        line = grid_lines(panel.grid[t], panel.grid_shape)
         traces.append({
             "type": kind, "x": line[0], "y": line[1], **({"z": line[2]} if three else {}), "mode": "lines",
             "line": {"color": GRID_COLOR, "width": 1}, "hoverinfo": "skip", "showlegend": False,

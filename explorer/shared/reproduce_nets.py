@@ -50,12 +50,14 @@ def cnn_script(source: DataSource, train: Any) -> str:
 
 
 def latent_script(source: DataSource, train: Any) -> str:
-    """Latent manifolds: train the autoencoder, VAE or contrastive encoder `train` (AEConfig, VAEConfig or
-    ContrastiveConfig) and animate its latent."""
+    """Latent manifolds: train the autoencoder, VAE, GAN or contrastive encoder `train` (AEConfig,
+    VAEConfig, GANConfig or ContrastiveConfig) and animate its latent."""
     if type(train).__name__ == "VAEConfig":
         return _vae_script(source, train)
     if type(train).__name__ == "ContrastiveConfig":
         return _contrastive_script(source, train)
+    if type(train).__name__ == "GANConfig":
+        return _gan_script(source, train)
     imports, body, name = load_lines(source)
     imports += [
         "from engine.data.datasets import Dataset",
@@ -139,6 +141,35 @@ def _contrastive_script(source: DataSource, train: Any) -> str:
     return script_text(
         f"Latent manifolds: a contrastive encoder trained on {name} without its labels.",
         f"Writes {name}_contrastive.html (press play to watch the embedding) and prints its scores as JSON.",
+        imports,
+        body,
+    )
+
+
+def _gan_script(source: DataSource, train: Any) -> str:
+    imports, body, name = load_lines(source)
+    imports += [
+        "from engine.latent.gan import GANConfig, train_gan",
+        "from explorer.latent.figures import gan_figure, gan_mosaic_figure",
+    ]
+    body += [
+        f"TRAIN = {literal(train)}",
+        "result = train_gan(data, TRAIN)  # the generator's image of the noise plane at every snapshot",
+        "",
+        "if result.image_shape is not None:",
+        "    fig = gan_mosaic_figure(result.image_shape, result.steps, result.grids)",
+        "else:",
+        "    fig = gan_figure(data, result.inputs, TRAIN, result.steps, result.grids, result.samples, result.heats)",
+        f'fig.write_html("{name}_gan.html")',
+        SHOW,
+        "",
+        'print(json.dumps({"d_loss": float(result.d_loss[-1]), "g_loss": float(result.g_loss[-1]),',
+        '                  "steps": int(result.steps[-1])}))',
+    ]
+    return script_text(
+        f"Latent manifolds: a GAN trained on {name}.",
+        f"Writes {name}_gan.html (the noise plane and its image over the data; press play) and prints the last "
+        "step's losses as JSON.",
         imports,
         body,
     )

@@ -273,3 +273,44 @@ def test_a_table_gets_feature_dropout_and_no_shift():
     at.button(key="lt_train").click().run()
     assert not at.exception and not at.error
     assert metric(at, "Raw input, 5-NN")
+
+
+MIXTURE = {"data": "blobs", "classes": "8", "noise": "0", "n": "2000", "model": "gan"}
+
+
+def test_the_generator_folds_the_noise_plane_onto_the_mixture_and_steps_one_update_at_a_time():
+    at = trained(MIXTURE)
+    assert metric(at, "Modes covered") == "8 of 8" and not at.warning
+    fig = charts(at)[0]
+    assert panels(fig)[:2] == ["the noise plane z ~ N(0, I)", "the data: G's image of the noise grid, D beneath"]
+    assert [f["name"] for f in fig["frames"]] == [str(s) for s in range(0, 2001, 50)]
+    assert {t.get("name") for t in fig["data"]} >= {"the noise grid, through G", "generated"}
+    assert any(t["type"] == "heatmap" for t in fig["data"])  # the discriminator beneath
+    assert titled(at, "The two losses per step")
+    assert [s.value for s in at.subheader] == ["One update at a time"]
+    at.button(key="lt_gan_discriminator").click().run()
+    first = heatmap(titled(at, "Now: step 2,000, after 1 action"))  # a discriminator update is not a step
+    at.button(key="lt_gan_generator").click().run()
+    assert not at.exception
+    assert any("2 actions since training; the last: **G**" in m.value for m in at.markdown)
+    at.button(key="lt_gan_10").click().run()
+    after = heatmap(titled(at, "Now: step 2,010, after 3 actions"))
+    assert not np.allclose(after, first)  # the discriminator's map moved
+    at.button(key="lt_gan_reset").click().run()
+    assert not any("since training" in m.value for m in at.markdown)
+
+
+def test_mode_collapse_is_counted_and_said():
+    at = trained(MIXTURE | {"glr": "0.003", "dlr": "0.0003"})
+    covered = int(metric(at, "Modes covered").split()[0])
+    assert covered < 8  # measured: 1-2 of 8 at seeds 0-3
+    (warning,) = at.warning
+    assert warning.value.startswith(f"**Mode collapse**: the generator's 500 samples reach {covered} of the 8 modes")
+
+
+def test_a_gan_on_digits_draws_its_noise_plane_as_images():
+    at = trained({"data": "digits", "model": "gan", "gsteps": "100"})
+    fig = charts(at)[0]
+    assert fig["layout"]["title"]["text"] == "Step 100: G's image of the noise plane"
+    assert heatmap(fig).shape == (21 * 9, 21 * 9)
+    assert "Modes covered" not in [m.label for m in at.metric]

@@ -20,6 +20,7 @@ from engine.data.tables import TableOptions, load_sample, read_table, table_to_d
 from engine.embed.methods import EmbedConfig, embed
 from engine.latent.autoencoder import AEConfig
 from engine.latent.contrastive import ContrastiveConfig
+from engine.latent.gan import GANConfig
 from engine.latent.vae import VAEConfig
 from engine.nets.landscape import LandscapeConfig, loss_landscape, record_trajectory
 from engine.nets.landscape_race import LandscapeRaceConfig, Racer, race_on_landscape
@@ -292,3 +293,19 @@ def test_latent_page_offers_a_script_that_reproduces_its_contrastive_run(tmp_pat
     # another process may train on another thread count: a neighbour vote may flip, not more
     assert out["knn_accuracy"] == pytest.approx(float(metric(at, "5-NN accuracy")), abs=0.01)
     assert "frames" in html_plot(tmp_path / "digits_contrastive.html")
+
+
+def test_latent_page_offers_a_script_that_reproduces_its_gan(tmp_path):
+    at = open_page(
+        {"data": "moons", "model": "gan", "gsteps": "60", "gevery": "20"}, "../pages/latent_manifolds.py"
+    )
+    at.button(key="lt_train").click().run()
+    assert not at.exception and [b.proto.label for b in script_buttons(at)] == ["Python script"]
+    key = DataSource.of_config(DatasetConfig(name="moons", seed=0))
+    cfg = GANConfig(steps=60, snapshot_every=20, seed=0, device="auto")
+    stored = latent_compute.trained(key, cfg)
+    assert stored is not None, "the page's data source or config is not what the script is made from"
+    out = run_script(reproduce_nets.latent_script(key, cfg), tmp_path)
+    assert out["d_loss"] == pytest.approx(float(stored.d_loss[-1]), rel=1e-3)
+    assert out["steps"] == 60
+    assert "frames" in html_plot(tmp_path / "moons_gan.html")

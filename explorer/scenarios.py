@@ -88,6 +88,10 @@ SCENARIOS: tuple[Scenario, ...] = (
              {"data": "blobs", "classes": "8", "noise": "0", "n": "2000", "model": "gan", "glr": "0.003", "dlr": "0.0003"},
              "The generator learns ten times faster than the discriminator: its samples pile onto one or two of the "
              "eight blobs, and the page counts the modes covered. Set both learning rates to 0.001 and train again."),
+    Scenario("A GAN draws digits", "latent",
+             {"data": "digits", "model": "gan", "ghidden": "128,128", "dlr": "0.0003", "gsteps": "3000"},
+             "Wider networks and a slower discriminator: after 3,000 steps the generator draws most of the ten "
+             "digits across its noise plane. With the default settings the discriminator wins and the page says so."),
     Scenario("Without labels, classes still gather", "latent", {"data": "digits", "model": "simclr"},
              "Press Train: the encoder never sees a label, only two shifted, noisy views of each digit to place "
              "together on the sphere; yet the colours gather, and the 5-NN accuracy climbs far above the random "

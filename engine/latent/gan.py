@@ -9,7 +9,8 @@ batch; G's -log D(G(z))); `step` makes `d_steps` discriminator updates then one 
 `train_gan` runs `steps` of them and records, at step 0 and every `snapshot_every`, the generator's
 image of a lattice over the noise plane (the warped grid), of SAMPLES fixed noise draws, and for 2-D
 data the discriminator's probability over a grid of the data plane. `modes_covered` counts which
-modes of a mixture the samples reach (a mode: a class of the data).
+modes of a mixture the samples reach (a mode: a class of the data); `classes_drawn` which classes of
+labelled images the samples look like.
 """
 
 from __future__ import annotations
@@ -40,8 +41,9 @@ LIMITS = {
 }
 MODE_SHARE = 0.25  # a mode is covered when it draws this share of its fair part (1/k) of the samples
 MODE_QUANTILE = (
-    0.99  # a sample is in a mode when it is no farther from its centre than 99 % of the mode's data
+    0.99  # a sample is in a mode when within the distance of 99 % of the mode's data to its centre
 )
+D_WINS = 0.1  # a discriminator loss under this (nats, the last 100 steps' mean): the generator gets no signal
 
 
 @dataclass(frozen=True)
@@ -275,3 +277,16 @@ def modes_covered(X: np.ndarray, y: np.ndarray, samples: np.ndarray) -> Modes:
     counts = np.bincount(nearest[inside], minlength=len(classes))
     fair = len(samples) / len(classes)
     return Modes(int((counts >= MODE_SHARE * fair).sum()), len(classes), counts, float(inside.mean()))
+
+
+def classes_drawn(X: np.ndarray, y: np.ndarray, samples: np.ndarray) -> Modes:
+    """For labelled images: the classes the generated samples look like, by a 5-NN vote among the real
+    rows (a class counts when it draws MODE_SHARE of its fair part); in_modes is 1 (every sample is
+    given a class)."""
+    from sklearn.neighbors import KNeighborsClassifier
+
+    classes = np.unique(y)
+    voted = KNeighborsClassifier(5).fit(X, y).predict(samples)
+    counts = np.array([(voted == c).sum() for c in classes])
+    fair = len(samples) / len(classes)
+    return Modes(int((counts >= MODE_SHARE * fair).sum()), len(classes), counts, 1.0)

@@ -7,7 +7,7 @@ import numpy as np
 import streamlit as st
 
 from engine.data.datasets import Dataset
-from engine.latent.gan import SAMPLES, modes_covered
+from engine.latent.gan import D_WINS, SAMPLES, classes_drawn, modes_covered
 from explorer.latent import figures as lf
 from explorer.latent.sections import P
 from explorer.shared import downloads
@@ -31,10 +31,13 @@ def of_snapshot(data: Dataset, inputs: np.ndarray, cfg, snap, shape):
 
 
 def modes(data: Dataset, samples: np.ndarray, inputs: np.ndarray):
-    """Modes covered when the data is a mixture of Gaussian blobs (its classes are the modes); else None."""
-    if data.y is None or not data.name.startswith("blobs") or data.image_shape is not None:
+    """Modes covered when the data is a mixture of Gaussian blobs (its classes are the modes), the
+    classes drawn for labelled images; else None."""
+    if data.y is None:
         return None
-    return modes_covered(inputs, data.y, samples)
+    if data.image_shape is not None:
+        return classes_drawn(inputs, data.y, samples)
+    return modes_covered(inputs, data.y, samples) if data.name.startswith("blobs") else None
 
 
 def training(data: Dataset, result, rkey: tuple) -> None:
@@ -45,13 +48,28 @@ def training(data: Dataset, result, rkey: tuple) -> None:
                    "when the discriminator cannot tell real from generated")  # fmt: skip
     cols[2].metric("G loss", f"{np.nanmean(result.g_loss[last]):.3f}", help="Mean of the last 100 steps")
     m = modes(data, result.samples[-1], result.inputs)
+    images = result.image_shape is not None
     if m is not None:
-        cols[3].metric("Modes covered", f"{m.covered} of {m.total}",
-                       help=f"A mode (a blob) is covered when at least a quarter of its fair share of the {SAMPLES} "
-                       "samples land inside it (within the distance of 99 % of its real points)")  # fmt: skip
+        cols[3].metric("Classes drawn" if images else "Modes covered", f"{m.covered} of {m.total}",
+                       help=(f"A class counts when a 5-NN vote among the real images gives it at least a quarter of its "
+                             f"fair share of the {SAMPLES} samples" if images else
+                             f"A mode (a blob) is covered when at least a quarter of its fair share of the {SAMPLES} "
+                             "samples land inside it (within the distance of 99 % of its real points)"))  # fmt: skip
     if result.stopped:
         st.warning(result.stopped)
-    if m is not None and m.covered < m.total:
+    d_now = float(np.nanmean(result.d_loss[last]))
+    if d_now < D_WINS:
+        st.warning(
+            f"**The discriminator has won**: its loss is {d_now:.3f} nats, so it tells every generated sample from the "
+            "real ones and the generator gets almost no gradient; its samples stop improving. Lower the "
+            "discriminator's learning rate or widen the networks"
+            + (
+                " (on the 8 × 8 digits: widths 128, 128 and a discriminator rate of 0.0003)."
+                if images
+                else "."
+            )
+        )
+    if m is not None and m.covered < m.total and not images:
         st.warning(
             f"**Mode collapse**: the generator's {SAMPLES} samples reach {m.covered} of the {m.total} modes "
             f"({', '.join(str(int(c)) for c in m.counts)} samples in each). It found a few places the discriminator "

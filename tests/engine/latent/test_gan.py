@@ -19,6 +19,7 @@ from engine.latent.gan import (
     GANConfig,
     GANTrainer,
     check_config,
+    classes_drawn,
     modes_covered,
     noise_lattice,
     plane_bounds,
@@ -127,3 +128,11 @@ def test_bad_settings_and_data_are_refused():
                        (dict(activation="swish"), "Unknown activation")):  # fmt: skip
         with pytest.raises(ValueError, match=match):
             check_config(replace(QUICK, **bad), 2)
+
+
+def test_the_classes_drawn_are_a_vote_among_the_real_images():
+    digits = load_bundled("digits")
+    X, _ = model_inputs(digits)
+    five = X[np.isin(digits.y, [0, 1, 2, 3, 4])][:500]  # real digits of five classes stand in for samples
+    m = classes_drawn(X, digits.y, five)
+    assert (m.covered, m.total) == (5, 10) and m.counts[5:].sum() <= 10

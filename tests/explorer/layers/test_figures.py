@@ -8,12 +8,12 @@ import pytest
 
 from engine.data.datasets import DatasetConfig, make_dataset
 from engine.grid import Grid
-from explorer.layers.figures import LiveLayers, Panel, _grid_lines, layer_figure
+from explorer.layers.figures import LiveLayers, Panel, grid_lines, layer_figure
 
 
 def test_grid_lines_of_a_wide_lattice_run_along_its_rows_and_columns():
     grid = Grid(np.arange(5.0), np.arange(3.0))  # 3 rows of 5 points
-    x, y = _grid_lines(grid.points, grid.shape, stride=1)
+    x, y = grid_lines(grid.points, grid.shape, stride=1)
     pieces = np.split(np.c_[x, y], np.flatnonzero(np.isnan(x)) + 1)
     lines = [p[~np.isnan(p[:, 0])] for p in pieces if (~np.isnan(p[:, 0])).any()]
     assert [len(p) for p in lines] == [5] * 3 + [3] * 5

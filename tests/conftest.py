@@ -141,3 +141,13 @@ def fresh_caches():
     st.cache_data.clear()
     st.cache_resource.clear()
     yield
+
+
+@pytest.fixture
+def one_thread(monkeypatch):
+    """Trainings on one torch thread. A training picks its thread count from the machine's load
+    (engine.cnn.train.train_threads), and float sums differ in the last bits between counts; a run
+    reproduces exactly for a given count, which is what the determinism tests check."""
+    from engine.cnn import train
+
+    monkeypatch.setattr(train, "train_threads", lambda: 1)

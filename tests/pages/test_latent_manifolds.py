@@ -324,3 +324,15 @@ def test_a_gan_on_digits_draws_its_noise_plane_as_images_and_says_when_the_discr
     beaten = trained({"data": "digits", "model": "gan", "gsteps": "1500"})  # the defaults
     assert any(w.value.startswith("**The discriminator has won**") for w in beaten.warning)
     assert int(metric(beaten, "Classes drawn").split()[0]) < drawn  # measured: 1 of 10
+
+
+def test_an_uploaded_table_with_one_feature_is_refused_by_every_model():
+    one = b"x,label\n" + b"".join(f"{i * 0.1:.1f},{'ab'[i % 2]}\n".encode() for i in range(40))
+    for model, said in (("ae", "not narrower than the data's 1 feature"), ("vae", "1 feature: a 2-D latent"),
+                        ("gan", "The data has 1 feature"), ("simclr", "The data has 1 feature")):  # fmt: skip
+        at = latent_page({"data": "upload", "model": model})
+        at.sidebar.get("file_uploader")[0].set_value(("one.csv", one, "text/csv"))
+        at.run()
+        assert not at.exception, model
+        assert any(said in e.value for e in at.error), (model, [e.value for e in at.error])
+        assert "lt_train" not in [b.key for b in at.button]

@@ -121,6 +121,7 @@ def test_digit_view_maps_and_filters(run, digits):
         digit_view(model, image, target=10)
 
 
+@pytest.mark.usefixtures("one_thread")
 def test_training_is_deterministic_and_seeded(digits):
     small = Images(digits.pixels[:400], digits.y[:400], digits.class_names, "digits")
     cfg = replace(QUICK, channels=(4,), batch_size=64)

@@ -98,6 +98,7 @@ def test_without_augmentation_the_views_align_trivially(digits):
     assert np.all(r.alignment == 0)
 
 
+@pytest.mark.usefixtures("one_thread")
 def test_seeds_reproduce_and_snapshots_stream(digits):
     seen = []
     a = train_contrastive(digits, QUICK, seen.append)

@@ -98,6 +98,7 @@ def test_the_mode_count():
     assert few.covered == 1  # 5 of 100 is under a quarter of the fair 33
 
 
+@pytest.mark.usefixtures("one_thread")
 def test_a_copy_steps_on_its_own_and_seeds_reproduce(mixture):
     r = train_gan(mixture, QUICK)
     before = params(r.trainer.G)

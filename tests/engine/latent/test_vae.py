@@ -116,6 +116,7 @@ def test_beta_zero_and_one_hundred_train(digits):
     assert free.kl[-1] > 5 and free.extents[-1] > MIN_EXTENT  # nothing pulls the means in: the plane widens
 
 
+@pytest.mark.usefixtures("one_thread")
 def test_seeds_reproduce_and_differ(digits):
     a, b = train_vae(digits, QUICK), train_vae(digits, QUICK)
     np.testing.assert_array_equal(a.means, b.means)

@@ -59,18 +59,26 @@ def check_config(cfg: AEConfig, n_features: int) -> None:
             f"A bottleneck of {cfg.latent} units is not narrower than the data's {n_features} features: "
             "there is nothing to compress. Choose data with more features or a smaller bottleneck."
         )
-    (llo, lhi), (wlo, whi) = LIMITS["layers"], LIMITS["width"]
+    check_shared(cfg, LIMITS, {"epochs": "Epochs", "snapshot_every": "Snapshot every", "batch_size": "The batch size",
+                               "lr": "The learning rate", "noise": "The input noise"}, " on each side")  # fmt: skip
+
+
+def check_shared(
+    cfg, limits: dict, labels: dict[str, str], where: str = "", limit_of: dict[str, str] | None = None
+) -> None:
+    """What every model of this package checks alike: its hidden widths (limits["layers"] and
+    limits["width"]), its activation, and each field in `labels` inside its limits (limits[field], or
+    limits[limit_of[field]]). Raises ValueError naming the first setting out of range."""
+    (llo, lhi), (wlo, whi) = limits["layers"], limits["width"]
     if not llo <= len(cfg.hidden) <= lhi or not all(wlo <= w <= whi for w in cfg.hidden):
-        raise ValueError(
-            f"Use up to {lhi} hidden layers of {wlo} to {whi} units on each side; got {cfg.hidden}."
-        )
+        count = f"up to {lhi}" if llo == 0 else f"{llo} to {lhi}"
+        raise ValueError(f"Use {count} hidden layers of {wlo} to {whi} units{where}; got {cfg.hidden}.")
     if cfg.activation not in ACTIVATIONS:
         raise ValueError(f"Unknown activation {cfg.activation!r}: choose one of {', '.join(ACTIVATIONS)}.")
-    for name, label in (("epochs", "Epochs"), ("snapshot_every", "Snapshot every"), ("batch_size", "The batch size"),
-                        ("lr", "The learning rate"), ("noise", "The input noise")):  # fmt: skip
-        value, (vlo, vhi) = getattr(cfg, name), LIMITS[name]
-        if not vlo <= value <= vhi:
-            raise ValueError(f"{label} must be between {vlo:g} and {vhi:g}; got {value!r}.")
+    for name, label in labels.items():
+        value, (lo, hi) = getattr(cfg, name), limits[(limit_of or {}).get(name, name)]
+        if not lo <= value <= hi:
+            raise ValueError(f"{label} must be between {lo:g} and {hi:g}; got {value!r}.")
 
 
 @dataclass(frozen=True)

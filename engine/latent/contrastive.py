@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.data.datasets import Dataset
-from engine.latent.autoencoder import ACTIVATIONS, RECORD_ROWS, mlp, model_inputs
+from engine.latent.autoencoder import RECORD_ROWS, check_shared, mlp, model_inputs
 
 LIMITS = {
     "dim": (2, 3),  # the circle or the sphere
@@ -67,17 +67,9 @@ def check_config(cfg: ContrastiveConfig, n_features: int) -> None:
     lo, hi = LIMITS["dim"]
     if cfg.dim not in range(lo, hi + 1):
         raise ValueError(f"The embedding lies on a circle (2) or a sphere (3); got {cfg.dim}.")
-    (llo, lhi), (wlo, whi) = LIMITS["layers"], LIMITS["width"]
-    if not llo <= len(cfg.hidden) <= lhi or not all(wlo <= w <= whi for w in cfg.hidden):
-        raise ValueError(f"Use {llo} to {lhi} hidden layers of {wlo} to {whi} units; got {cfg.hidden}.")
-    if cfg.activation not in ACTIVATIONS:
-        raise ValueError(f"Unknown activation {cfg.activation!r}: choose one of {', '.join(ACTIVATIONS)}.")
-    for name, label in (("temperature", "The temperature"), ("shift", "The shift"), ("noise", "The noise"),
-                        ("dropout", "The feature dropout"), ("epochs", "Epochs"), ("snapshot_every", "Snapshot every"),
-                        ("batch_size", "The batch size"), ("lr", "The learning rate")):  # fmt: skip
-        value, (vlo, vhi) = getattr(cfg, name), LIMITS[name]
-        if not vlo <= value <= vhi:
-            raise ValueError(f"{label} must be between {vlo:g} and {vhi:g}; got {value!r}.")
+    check_shared(cfg, LIMITS, {"temperature": "The temperature", "shift": "The shift", "noise": "The noise",
+                               "dropout": "The feature dropout", "epochs": "Epochs", "snapshot_every": "Snapshot every",
+                               "batch_size": "The batch size", "lr": "The learning rate"})  # fmt: skip
 
 
 def nt_xent(z1, z2, temperature: float):

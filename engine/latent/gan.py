@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.data.datasets import Dataset
-from engine.latent.autoencoder import ACTIVATIONS, mlp, model_inputs
+from engine.latent.autoencoder import check_shared, mlp, model_inputs
 
 NOISE = 2
 SAMPLES = 500  # fixed noise draws whose images are recorded
@@ -67,17 +67,10 @@ def check_config(cfg: GANConfig, n_features: int) -> None:
         raise ValueError(
             "The data has 1 feature: a GAN here maps a 2-D noise plane onto data of 2 or more features."
         )
-    (llo, lhi), (wlo, whi) = LIMITS["layers"], LIMITS["width"]
-    if not llo <= len(cfg.hidden) <= lhi or not all(wlo <= w <= whi for w in cfg.hidden):
-        raise ValueError(f"Use {llo} to {lhi} hidden layers of {wlo} to {whi} units; got {cfg.hidden}.")
-    if cfg.activation not in ACTIVATIONS:
-        raise ValueError(f"Unknown activation {cfg.activation!r}: choose one of {', '.join(ACTIVATIONS)}.")
-    for name, label in (("lr_g", "The generator's learning rate"), ("lr_d", "The discriminator's learning rate"),
-                        ("steps", "Steps"), ("snapshot_every", "Snapshot every"), ("batch_size", "The batch size"),
-                        ("d_steps", "Discriminator steps per generator step")):  # fmt: skip
-        value, (lo, hi) = getattr(cfg, name), LIMITS[name.replace("lr_g", "lr").replace("lr_d", "lr")]
-        if not lo <= value <= hi:
-            raise ValueError(f"{label} must be between {lo:g} and {hi:g}; got {value!r}.")
+    check_shared(cfg, LIMITS, {"lr_g": "The generator's learning rate", "lr_d": "The discriminator's learning rate",
+                               "steps": "Steps", "snapshot_every": "Snapshot every", "batch_size": "The batch size",
+                               "d_steps": "Discriminator steps per generator step"},
+                 limit_of={"lr_g": "lr", "lr_d": "lr"})  # fmt: skip
 
 
 def noise_lattice() -> np.ndarray:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from engine.data.datasets import Dataset
-from engine.latent.autoencoder import ACTIVATIONS, RECORD_ROWS, mlp, model_inputs
+from engine.latent.autoencoder import RECORD_ROWS, check_shared, mlp, model_inputs
 
 LATENT = 2
 LIMITS = {
@@ -68,18 +68,9 @@ def check_config(cfg: VAEConfig, n_features: int) -> None:
             f"The data has {n_features} feature{'s' * (n_features != 1)}: a {LATENT}-D latent does not "
             "compress it. Choose data with more features."
         )
-    (llo, lhi), (wlo, whi) = LIMITS["layers"], LIMITS["width"]
-    if not llo <= len(cfg.hidden) <= lhi or not all(wlo <= w <= whi for w in cfg.hidden):
-        raise ValueError(
-            f"Use {llo} to {lhi} hidden layers of {wlo} to {whi} units on each side; got {cfg.hidden}."
-        )
-    if cfg.activation not in ACTIVATIONS:
-        raise ValueError(f"Unknown activation {cfg.activation!r}: choose one of {', '.join(ACTIVATIONS)}.")
-    for name, label in (("beta", "The KL weight beta"), ("epochs", "Epochs"), ("snapshot_every", "Snapshot every"),
-                        ("batch_size", "The batch size"), ("lr", "The learning rate"), ("grid", "The grid")):  # fmt: skip
-        value, (lo, hi) = getattr(cfg, name), LIMITS[name]
-        if not lo <= value <= hi:
-            raise ValueError(f"{label} must be between {lo:g} and {hi:g}; got {value!r}.")
+    check_shared(cfg, LIMITS, {"beta": "The KL weight beta", "epochs": "Epochs", "snapshot_every": "Snapshot every",
+                               "batch_size": "The batch size", "lr": "The learning rate", "grid": "The grid"},
+                 " on each side")  # fmt: skip
 
 
 def kl_divergence(mu, logvar):

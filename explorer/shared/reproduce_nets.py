@@ -8,6 +8,12 @@ from typing import Any
 from engine.data.source import DataSource
 from explorer.shared.reproduce import SHOW, literal, load_lines, script_text
 
+RECORDED = [  # the rows a latent model recorded, as a Dataset to colour them by label
+    "rows = result.rows",
+    "y = None if data.y is None else data.y[rows]",
+    "shown = Dataset(data.X[rows], y, data.feature_names, data.class_names if y is not None else (), data.name)",
+]
+
 
 def cnn_script(source: DataSource, train: Any) -> str:
     """Convolutional networks: train the CNN `train` (CNNConfig) and animate every layer."""
@@ -68,9 +74,7 @@ def latent_script(source: DataSource, train: Any) -> str:
         f"TRAIN = {literal(train)}",
         "result = train_autoencoder(data, TRAIN)  # the latent of the recorded rows at every snapshot",
         "",
-        "rows = result.rows",
-        "y = None if data.y is None else data.y[rows]",
-        "shown = Dataset(data.X[rows], y, data.feature_names, data.class_names if y is not None else (), data.name)",
+        *RECORDED,
         'fig = layer_figure(shown, [Panel("latent", result.latents)], result.epochs)',
         f'fig.write_html("{name}_latent.html")',
         SHOW,
@@ -96,9 +100,7 @@ def _vae_script(source: DataSource, train: Any) -> str:
         f"TRAIN = {literal(train)}",
         "result = train_vae(data, TRAIN)  # posteriors and the decoded grid at every snapshot",
         "",
-        "rows = result.rows",
-        "y = None if data.y is None else data.y[rows]",
-        "shown = Dataset(data.X[rows], y, data.feature_names, data.class_names if y is not None else (), data.name)",
+        *RECORDED,
         "fig = plane_figure(shown, TRAIN, result.epochs, result.means, result.stds, result.grids, result.extents,",
         "                   result.image_shape, result.inputs)",
         f'fig.write_html("{name}_vae.html")',
@@ -127,9 +129,7 @@ def _contrastive_script(source: DataSource, train: Any) -> str:
         f"TRAIN = {literal(train)}",
         "result = train_contrastive(data, TRAIN)  # the embedding of the recorded rows at every snapshot",
         "",
-        "rows = result.rows",
-        "y = None if data.y is None else data.y[rows]",
-        "shown = Dataset(data.X[rows], y, data.feature_names, data.class_names if y is not None else (), data.name)",
+        *RECORDED,
         'fig = layer_figure(shown, [Panel("embedding", result.embeddings)], result.epochs)',
         f'fig.write_html("{name}_contrastive.html")',
         SHOW,

@@ -281,34 +281,34 @@ MIXTURE = {"data": "blobs", "classes": "8", "noise": "0", "n": "2000", "model": 
 
 
 def test_the_generator_folds_the_noise_plane_onto_the_mixture_and_steps_one_update_at_a_time():
-    at = trained(MIXTURE)
+    at = trained(MIXTURE | {"gsteps": "1000"})  # measured at 1,000 steps, seeds 0-2: 8 of 8
     assert metric(at, "Modes covered") == "8 of 8" and not at.warning
     fig = charts(at)[0]
     assert panels(fig)[:2] == [
         "the noise plane z ~ N(0, I)",
         "the data: G's image of the noise grid, D beneath",
     ]
-    assert [f["name"] for f in fig["frames"]] == [str(s) for s in range(0, 2001, 50)]
+    assert [f["name"] for f in fig["frames"]] == [str(s) for s in range(0, 1001, 50)]
     assert {t.get("name") for t in fig["data"]} >= {"the noise grid, through G", "generated"}
     assert any(t["type"] == "heatmap" for t in fig["data"])  # the discriminator beneath
     assert titled(at, "The two losses per step")
     assert [s.value for s in at.subheader] == ["One update at a time"]
     at.button(key="lt_gan_discriminator").click().run()
-    first = heatmap(titled(at, "Now: step 2,000, after 1 action"))  # a discriminator update is not a step
+    first = heatmap(titled(at, "Now: step 1,000, after 1 action"))  # a discriminator update is not a step
     at.button(key="lt_gan_generator").click().run()
     assert not at.exception
     assert any("2 actions since training; the last: **G**" in m.value for m in at.markdown)
     at.button(key="lt_gan_10").click().run()
-    after = heatmap(titled(at, "Now: step 2,010, after 3 actions"))
+    after = heatmap(titled(at, "Now: step 1,010, after 3 actions"))
     assert not np.allclose(after, first)  # the discriminator's map moved
     at.button(key="lt_gan_reset").click().run()
     assert not any("since training" in m.value for m in at.markdown)
 
 
 def test_mode_collapse_is_counted_and_said():
-    at = trained(MIXTURE | {"glr": "0.003", "dlr": "0.0003"})
+    at = trained(MIXTURE | {"glr": "0.003", "dlr": "0.0003", "gsteps": "500"})
     covered = int(metric(at, "Modes covered").split()[0])
-    assert covered < 8  # measured: 1-2 of 8 at seeds 0-3
+    assert covered < 8  # measured: 1 of 8 at 500 steps, 1-2 at 2,000 (seeds 0-3)
     (warning,) = at.warning
     assert warning.value.startswith(
         f"**Mode collapse**: the generator's 500 samples reach {covered} of the 8 modes"
@@ -316,16 +316,12 @@ def test_mode_collapse_is_counted_and_said():
 
 
 def test_a_gan_on_digits_draws_its_noise_plane_as_images_and_says_when_the_discriminator_wins():
-    at = trained({"data": "digits", "model": "gan", "ghidden": "128,128", "dlr": "0.0003", "gsteps": "3000"})
+    at = trained({"data": "digits", "model": "gan", "gsteps": "800"})  # the defaults, where D wins
     fig = charts(at)[0]
-    assert fig["layout"]["title"]["text"] == "Step 3000: G's image of the noise plane"
+    assert fig["layout"]["title"]["text"] == "Step 800: G's image of the noise plane"
     assert heatmap(fig).shape == (21 * 9, 21 * 9)
-    drawn = int(metric(at, "Classes drawn").split()[0])
-    assert drawn >= 5, drawn  # measured: 8 of 10
-    assert not at.warning
-    beaten = trained({"data": "digits", "model": "gan", "gsteps": "1500"})  # the defaults
-    assert any(w.value.startswith("**The discriminator has won**") for w in beaten.warning)
-    assert int(metric(beaten, "Classes drawn").split()[0]) < drawn  # measured: 1 of 10
+    assert int(metric(at, "Classes drawn").split()[0]) <= 5  # measured: 2-4 of 10
+    assert any(w.value.startswith("**The discriminator has won**") for w in at.warning)
 
 
 def test_an_uploaded_table_with_one_feature_is_refused_by_every_model():

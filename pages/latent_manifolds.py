@@ -1,9 +1,11 @@
 """Latent manifolds: an autoencoder squeezes the data through 2 or 3 units, a VAE learns a 2-D latent
-whose every point decodes to something; watch the latent organise itself while they train.
+whose every point decodes to something, a GAN maps a noise plane onto the data, and a contrastive
+encoder places augmented views together without labels; watch each latent organise itself while it trains.
 
 What to notice: a linear autoencoder finds PCA's plane (the principal angles fall towards 0°), and
 a non-linear one keeps neighbours together where PCA cannot (a higher trustworthiness, lower error).
-A VAE's decoded grid changes smoothly across the plane; turn β up and the posterior collapses.
+A VAE's decoded grid changes smoothly across the plane; turn β up and the posterior collapses. A GAN's
+warped grid folds onto the data; a generator faster than its critic collapses onto a few modes.
 """
 
 from __future__ import annotations
@@ -33,9 +35,7 @@ def live_figure(data, cfg, s, live: list):
                                np.array([s.extent]), s.image_shape, live=True)  # fmt: skip
     if isinstance(cfg, gan.GANConfig):
         if not live:
-            from engine.latent.autoencoder import model_inputs
-
-            live.append(model_inputs(data))
+            live.append(autoencoder.model_inputs(data))
         inputs, shape = live[0]
         return gan_sections.of_snapshot(data, inputs, cfg, s, shape)
     if isinstance(cfg, contrastive.ContrastiveConfig):
@@ -143,12 +143,12 @@ if result is None:
     st.stop()
 rkey = compute.training_key(key, cfg)
 if model == "gan":
-    gan_sections.training(data, result, rkey)
+    gan_sections.training(data, result)
     gan_sections.step_by_step(data, result, rkey)
 elif model == "simclr":
-    contrastive_sections.training(data, result, rkey)
+    contrastive_sections.training(data, result)
 elif model == "vae":
-    vae_sections.training(data, result, rkey)
+    vae_sections.training(data, result)
     vae_sections.decode_point(data, result, rkey)
     vae_sections.interpolation(data, result, rkey)
     vae_sections.prior(data, result, rkey)

@@ -28,7 +28,7 @@ def round_axes(fig, cfg):
     return fig
 
 
-def training(data: Dataset, result, rkey: tuple) -> None:
+def training(data: Dataset, result) -> None:
     cfg = result.config
     acc = result.knn_accuracy
     cols = st.columns(4)

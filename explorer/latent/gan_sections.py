@@ -40,11 +40,12 @@ def modes(data: Dataset, samples: np.ndarray, inputs: np.ndarray):
     return modes_covered(inputs, data.y, samples) if data.name.startswith("blobs") else None
 
 
-def training(data: Dataset, result, rkey: tuple) -> None:
+def training(data: Dataset, result) -> None:
     last = slice(-min(100, len(result.d_loss) - 1), None)
+    d_now = float(np.nanmean(result.d_loss[last]))
     cols = st.columns(4)
     cols[0].metric("Steps", f"{int(result.steps[-1]):,}")
-    cols[1].metric("D loss", f"{np.nanmean(result.d_loss[last]):.3f}", help="Mean of the last 100 steps; ln 2 = 0.693 "
+    cols[1].metric("D loss", f"{d_now:.3f}", help="Mean of the last 100 steps; ln 2 = 0.693 "
                    "when the discriminator cannot tell real from generated")  # fmt: skip
     cols[2].metric("G loss", f"{np.nanmean(result.g_loss[last]):.3f}", help="Mean of the last 100 steps")
     m = modes(data, result.samples[-1], result.inputs)
@@ -57,7 +58,6 @@ def training(data: Dataset, result, rkey: tuple) -> None:
                              "samples land inside it (within the distance of 99 % of its real points)"))  # fmt: skip
     if result.stopped:
         st.warning(result.stopped)
-    d_now = float(np.nanmean(result.d_loss[last]))
     if d_now < D_WINS:
         st.warning(
             f"**The discriminator has won**: its loss is {d_now:.3f} nats, so it tells every generated sample from the "

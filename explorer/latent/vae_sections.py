@@ -18,7 +18,7 @@ from explorer.shared import image_figures as imf
 PRIOR_SAMPLES = 24
 
 
-def training(data: Dataset, result, rkey: tuple) -> None:
+def training(data: Dataset, result) -> None:
     """Readouts, the animated plane (a click decodes that point), the loss terms, the reconstructions."""
     cfg = result.config
     cols = st.columns(4)

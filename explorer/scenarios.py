@@ -62,6 +62,11 @@ SCENARIOS: tuple[Scenario, ...] = (
              "Four optimizers train the same network from the same start. On the plane of Adam's path, Adam "
              "runs into the trained weights; the others barely cross the slice, yet their real loss (solid) "
              "falls far below the slice's loss under them (dashed): they descend where the plane cannot see."),
+    Scenario("Stay on the sphere", "optimizers", {"surface": "sphere", "smu": "2", "ssteps": "300"},
+             "Minimise xᵀAx on the unit sphere. Riemannian descent steps along the tangent plane and retracts, so "
+             "every step stays within 1e-9 of the sphere, and it ends at the smallest eigenvector ±v₁, where "
+             "xᵀAx = λ₁ = 1. The penalty method (μ = 2) finds the same direction from inside: it ends about 0.13 "
+             "off the sphere (1 − √(1 − λ₁/2μ)), where xᵀAx dips to 0.75. Raise μ and the gap shrinks."),
     Scenario("Layers untangle digits", "cnn", {"data": "mnist", "epochs": "3"},
              "Press Train: the probe accuracy rises from the raw pixels through each block, and the digits "
              "gather into their own clouds in the last layers. Epoch 0 is the untrained network: random "

@@ -5,6 +5,7 @@ builds speed along it; on the examples axis SGD is far ahead of full-batch desce
 path keeps jittering near the minimum (the gradient cloud shows why); and on a network's landscape
 each racer trains the real network, whose loss (solid) keeps falling where the 2-D slice under its
 projected path (dashed) cannot follow: the slice is a plane through a space of thousands of dimensions.
+On the unit sphere Riemannian descent stays on the constraint to machine precision; a penalty settles off it.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import numpy as np
 import streamlit as st
 
 from engine.optim.race import MapConfig
-from explorer.optimizers import compute
+from explorer.optimizers import compute, sphere_view
 from explorer.optimizers import controls as ow
 from explorer.optimizers import loss_figures as rf
 from explorer.optimizers import path_figures as of
@@ -174,7 +175,7 @@ try:
     if setup is not None and setup.surface is not None:
         surface = compute.loss_surface(setup.data_key, setup.data, setup.surface)
         cfg = ow.race_controls(P, seed, surface)
-    elif setup is not None:
+    elif setup is not None and setup.sphere is None:
         cfg = ow.landscape_racers(P)
 except ValueError as exc:
     st.error(str(exc))
@@ -183,7 +184,9 @@ widgets.sync_to_url(P, TABLE)
 if setup is None:
     st.stop()
 try:
-    if surface is None:
+    if setup.sphere is not None:
+        sphere_view.show(P, setup.sphere)
+    elif surface is None:
         landscape_view(setup, cfg)
     else:
         race_view(setup, surface, cfg)

@@ -1,4 +1,4 @@
-"""Cached computations of the Optimizer paths view: loss surfaces and their grids, races, gradient clouds, the convergence map, a network's trajectory, its loss landscape and the optimizers raced on it."""
+"""Cached computations of the Optimizer paths view: loss surfaces and their grids, races, gradient clouds, the convergence map, a network's trajectory, its loss landscape and the optimizers raced on it, and the race on the unit sphere."""
 
 from __future__ import annotations
 
@@ -41,6 +41,14 @@ def gradient_cloud(surface_key: tuple, _surface: Any, point: tuple, batch_size: 
     from engine.optim.surfaces import gradient_cloud as cloud
 
     return cloud(_surface, point, batch_size, seed=seed)
+
+
+@st.cache_data(max_entries=MAX_ENTRIES, show_spinner=False)
+def sphere_race(cfg: Any) -> Any:
+    """The race on the unit sphere of `cfg` (an engine.optim.sphere.SphereConfig)."""
+    from engine.optim.sphere import race_sphere
+
+    return race_sphere(cfg)
 
 
 def convergence_map(surface_key: tuple, surface: Any, cfg: Any) -> Any:

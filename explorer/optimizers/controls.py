@@ -1,9 +1,9 @@
 """Controls of the Optimizer paths view -> frozen engine configs, with its URL table.
 
-The sidebar picks the surface (a test function, a regression fitted to data, or a network's loss
-landscape), the steps and the start point; the racers (optimizer, learning rate, momentum, batch
-size) sit in a compact table above the race, one row of widgets per racer, keys `<prefix>_opt<i>`,
-`<prefix>_lr<i>`, `<prefix>_mom<i>`, `<prefix>_batch<i>`.
+The sidebar picks the surface (a test function, a regression fitted to data, a network's loss
+landscape, or the unit sphere: `explorer.optimizers.sphere_controls`), the steps and the start point;
+the racers (optimizer, learning rate, momentum, batch size) sit in a compact table above the race, one
+row of widgets per racer, keys `<prefix>_opt<i>`, `<prefix>_lr<i>`, `<prefix>_mom<i>`, `<prefix>_batch<i>`.
 """
 
 from __future__ import annotations
@@ -24,13 +24,16 @@ from engine.nets.mlp import LIMITS as TRAIN_LIMITS
 from engine.nets.mlp import OPTIMIZERS as NET_OPTIMIZERS
 from engine.nets.mlp import TrainConfig
 from engine.optim.race import MAX_LR, MAX_PATHS, MAX_STEPS, OPTIMIZERS, USES_MOMENTUM, PathConfig, RaceConfig
+from engine.optim.sphere import SphereConfig
 from engine.optim.surfaces import DATA_SURFACES, FUNCTIONS, MAX_CONDITION, SURFACES, Surface, SurfaceConfig
 from explorer.layers.controls import EPOCH_STEP, EPOCHS, parse_hidden
+from explorer.optimizers import sphere_controls
+from explorer.optimizers.sphere_controls import SPHERE
 from explorer.shared import widgets
 from explorer.shared.url_state import Param
 
 NETWORK = "network"
-CHOICES = {**SURFACES, NETWORK: "A network's real loss landscape (2-D slice)"}
+CHOICES = {**SURFACES, NETWORK: "A network's real loss landscape (2-D slice)", SPHERE: sphere_controls.LABEL}
 RACERS = (  # (optimizer, lr, momentum, batch): the defaults of the eight rows
     ("gd", 0.001, 0.9, 0),
     ("momentum", 0.001, 0.9, 0),
@@ -97,12 +100,13 @@ def params() -> tuple[Param, ...]:
         )
         + racer_params()
         + landscape_racer_params()
+        + sphere_controls.params()
     )
 
 
 @dataclass(frozen=True)
 class Setup:
-    """What the sidebar chose: a 2-parameter surface, or a network whose landscape to slice."""
+    """What the sidebar chose: a 2-parameter surface, a network whose landscape to slice, or the sphere."""
 
     name: str  # a key of CHOICES
     data: Dataset | None = None
@@ -110,6 +114,7 @@ class Setup:
     surface: SurfaceConfig | None = None  # None for the network landscape
     train: TrainConfig | None = None
     landscape: LandscapeConfig | None = None
+    sphere: SphereConfig | None = None  # the race on the unit sphere (no data)
 
 
 def surface_controls(prefix: str, seed: int, device: str) -> Setup | None:
@@ -119,6 +124,8 @@ def surface_controls(prefix: str, seed: int, device: str) -> Setup | None:
     """
     p, sb = f"{prefix}_", st.sidebar
     name = sb.selectbox("Surface", list(CHOICES), key=f"{p}surface", format_func=CHOICES.get)
+    if name == SPHERE:
+        return Setup(name, sphere=sphere_controls.sphere_config(prefix, seed))
     if name in FUNCTIONS:
         cond = sb.number_input(
             "Condition number",

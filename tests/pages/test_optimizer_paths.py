@@ -263,3 +263,86 @@ def test_scenario_learning_rate_limit_holds():
     assert (smooth > 0).all(), "below 1 / curvature the steep coordinate never crosses the floor"
     assert (np.sign(zigzag[1:11]) == -np.sign(zigzag[:10])).all() and abs(zigzag[10]) < abs(zigzag[0])
     assert abs(gone[-1]) > abs(gone[0]), "above 2 / curvature each overshoot grows"
+
+
+SPHERE_METHODS = ["Riemannian GD", "Projected GD", "Penalty method"]
+
+
+def sphere_curves(at: AppTest) -> dict[tuple[str, str], np.ndarray]:
+    """(method, panel) -> values over steps, panels "distance", "objective", "angle"."""
+    spec = chart(at, "Distance from the constraint")
+    panel = {"x": "distance", "x2": "objective", "x3": "angle"}
+    return {(t["name"], panel[t.get("xaxis", "x")]): values(t["y"]).astype(float) for t in spec["data"]}
+
+
+def sphere_paths(at: AppTest) -> list[dict]:
+    return [
+        t for t in chart(at, "Minimising xᵀAx on the unit sphere")["data"] if t.get("mode") == "lines+markers"
+    ]
+
+
+def test_sphere_draws_one_path_per_method_and_round_trips_through_the_url():
+    at = optimizer_page({"surface": "sphere"})
+    assert not at.exception and not at.error
+    spec = chart(at, "Minimising xᵀAx on the unit sphere")
+    assert spec["data"][0]["type"] == "surface"
+    assert [t["name"] for t in sphere_paths(at)] == SPHERE_METHODS
+    assert all(t["type"] == "scatter3d" and len(values(t["x"])) == 201 for t in sphere_paths(at))
+    assert any(t["name"].startswith("minimum ±v₁") for t in spec["data"])
+    assert not at.get("data_editor") and not at.number_input(key="op_sl1").disabled
+    at.number_input(key="op_smu").set_value(20.0).run()
+    at.number_input(key="op_ssteps").set_value(100).run()
+    at.toggle(key="op_sown").set_value(True).run()
+    at.number_input(key="op_spolar").set_value(60.0).run()
+    at.number_input(key="op_sazim").set_value(0.0).run()
+    assert not at.exception and not at.error
+    start = next(t for t in chart(at, "Minimising xᵀAx")["data"] if t["name"] == "start")
+    np.testing.assert_allclose([start["x"][0], start["y"][0], start["z"][0]], [0.75**0.5, 0, 0.5], atol=1e-12)
+    curves = sphere_curves(at)
+    assert len(curves[("Penalty method", "distance")]) == 101
+    q = {k: at.query_params[k] for k in at.query_params}
+    one = {k: v if isinstance(v, str) else v[-1] for k, v in q.items()}
+    assert {k: one[k] for k in ("surface", "smu", "ssteps", "sown", "spolar")} == {
+        "surface": "sphere", "smu": "20", "ssteps": "100", "sown": "1", "spolar": "60"
+    }  # fmt: skip
+    again = optimizer_page(one)
+    assert not again.exception and not again.error
+    for a, b in zip(sphere_paths(at), sphere_paths(again), strict=True):
+        np.testing.assert_array_equal(values(a["x"]), values(b["x"]))
+    assert sphere_curves(again).keys() == curves.keys()
+
+
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ({"sl1": "3"}, "must differ by at least 0.01"),
+        ({"slr": "0"}, "learning rate must be from 0.0001"),
+    ],
+)
+def test_sphere_bad_settings_give_a_message(query, message):
+    at = optimizer_page({"surface": "sphere", **query})
+    assert not at.exception
+    assert any(message in e.value for e in at.error), [e.value for e in at.error]
+    assert not [c for c in charts(at) if c["layout"]["title"]["text"].startswith("Minimising")]
+
+
+def test_sphere_divergence_is_marked_not_an_error():
+    at = optimizer_page({"surface": "sphere", "slr": "0.5", "smu": "50"})
+    assert not at.exception and not at.error
+    assert any("Penalty method diverged at step" in w.value for w in at.warning)
+    assert sphere_paths(at)[2]["name"].startswith("Penalty method · diverged at step")
+    assert len(values(sphere_paths(at)[0]["x"])) == 201, "the Riemannian path keeps going"
+
+
+def test_scenario_stay_on_the_sphere_holds():
+    at = optimizer_page(scenario("Stay on the sphere"))
+    assert not at.exception and not at.error
+    curves = sphere_curves(at)
+    riemannian = curves[("Riemannian GD", "distance")]
+    assert len(riemannian) == 301 and riemannian.max() <= 1e-9, "every step within 1e-9 of the sphere"
+    assert curves[("Riemannian GD", "angle")][-1] < 1e-6, "at the smallest eigenvector"
+    assert curves[("Riemannian GD", "objective")][-1] == pytest.approx(1.0, abs=1e-9), "xᵀAx = λ₁ = 1"
+    penalty = curves[("Penalty method", "distance")]
+    assert round(penalty[-1], 2) == 0.13 and penalty[-1] == pytest.approx(1 - np.sqrt(1 - 1 / 4), rel=1e-6)
+    assert curves[("Penalty method", "angle")][-1] < 1e-4, "the same direction, from inside"
+    assert curves[("Penalty method", "objective")][-1] == pytest.approx(0.75, rel=1e-6)

@@ -16,6 +16,7 @@ PAGES = {  # url path -> (file, title, icon)
     "inspector": ("manifold_inspector.py", "Manifold inspector", ":material/scatter_plot:"),
     "cnn": ("convolutional_networks.py", "Convolutional networks", ":material/grid_on:"),
     "latent": ("latent_manifolds.py", "Latent manifolds", ":material/blur_on:"),
+    "geometry": ("manifold_geometry.py", "Manifold geometry", ":material/hub:"),
 }
 
 

@@ -114,6 +114,23 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("A messy real CSV", "inspector", {"data": "sample:breast_cancer_clinic", "methods": "pca,umap"},
              "An ID column, text labels and missing values: read the notes above the plots to see what was "
              "dropped or imputed."),
+    Scenario("Geodesic, not straight", "geometry", {"data": "swiss_roll", "n": "1000", "noise": "0", "k": "10"},
+             "Colour is distance from one point: along the graph (left) it grows steadily along the sheet, in a straight "
+             "line (right) it jumps across the gap between turns. Some point is over 4 times farther along the roll "
+             "than through the air, and Isomap, which measures along the graph, unrolls it in order."),
+    Scenario("One bridge breaks it", "geometry", {"data": "swiss_roll", "n": "1000", "noise": "0.3", "k": "15"},
+             "With 15 neighbours on a slightly noisy roll, a single edge (red) jumps between two turns of the sheet. "
+             "Every geodesic through it is too short, and Isomap folds the sheet there: the order along the roll "
+             "falls from |ρ| = 1.00 at k = 12 to about 0.76. Set k back to 12 and it unrolls again."),
+    Scenario("Two labels are enough on the moons", "geometry",
+             {"data": "moons", "n": "1000", "noise": "0.05", "part": "labels", "per": "2"},
+             "Two labelled points per moon: the SVM, which sees only those four, cuts the moons with a smooth curve "
+             "and gets about 0.87; label spreading and the Laplacian network follow the graph and label every "
+             "point right. Raise the noise until edges join the moons (red) and spreading leaks across them."),
+    Scenario("The GCN propagates labels along the graph", "geometry", {"part": "gcn", "graph": "karate"},
+             "Zachary's karate club split in two; only its two leaders are labelled, and the members carry no features "
+             "at all. Press Train: two graph convolutions spread the leaders' classes along the friendships, and the "
+             "GCN puts 31 of the other 32 members in the faction they joined; the one it misses sits between the two."),
 )  # fmt: skip
 
 

@@ -22,6 +22,8 @@ st.markdown(
     "**Convolutional networks** trains a CNN on real handwritten digits, shows every layer's manifold, "
     "what one digit looks like inside the network, and how a tiny adversarial push flips its class. "
     "**Latent manifolds** squeezes data through a 2- or 3-unit autoencoder and compares a linear one with PCA. "
+    "**Manifold geometry** draws the neighbour graph over the data, measures distances along it, and shows "
+    "how two labels per class and the graph label a whole dataset. "
     "Use generated data, scikit-learn's bundled sets, the sample CSVs or **your own file**."
 )
 

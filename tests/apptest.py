@@ -19,6 +19,7 @@ BOUNDARIES = "../pages/decision_boundaries.py"
 OPTIMIZERS = "../pages/optimizer_paths.py"
 CNN = "../pages/convolutional_networks.py"
 LATENT = "../pages/latent_manifolds.py"
+GEOMETRY = "../pages/manifold_geometry.py"
 
 
 def open_page(query: dict | None = None, page: str | None = None) -> AppTest:
@@ -46,6 +47,10 @@ def cnn_page(query: dict | None = None) -> AppTest:
 
 def latent_page(query: dict | None = None) -> AppTest:
     return open_page(query, LATENT)
+
+
+def geometry_page(query: dict | None = None) -> AppTest:
+    return open_page(query, GEOMETRY)
 
 
 def optimizer_page(query: dict | None = None) -> AppTest:

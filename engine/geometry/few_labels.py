@@ -19,7 +19,11 @@ from engine.classify.fit import MAX_CLASSES
 from engine.geometry.graph import Graph, GraphConfig, build_graph, class_bridges, graph_space
 
 SPREAD = {"spreading": "Label spreading", "propagation": "Label propagation"}
-LEARNERS = {"svm": "RBF SVM (labelled rows only)", "spread": "Label spreading", "laplacian": "Laplacian network"}
+LEARNERS = {
+    "svm": "RBF SVM (labelled rows only)",
+    "spread": "Label spreading",
+    "laplacian": "Laplacian network",
+}
 LIMITS = {
     "per_class": (1, 20),  # labels kept per class
     "alpha": (0.01, 0.99),  # label spreading: the share of a row's label taken from its neighbours
@@ -28,8 +32,10 @@ LIMITS = {
     "grid": (20, 150),  # decision-region grid points per side
 }
 BOX_POINTS = 2000  # uniform points in the box around the data where smoothness is measured off it
-SPREAD_ITER = 2000  # most iterations of label spreading (scikit-learn's 30 stop before labels cross a moon)
-SPREAD_TOL = 1e-7  # its stopping change (scikit-learn's 1e-3 stops while rows far from a label hold none)
+# Label spreading runs SPREAD_ITER steps (labels travel one hop a step; scikit-learn's 30 stop halfway along a
+# moon), all of them: scikit-learn's tol of 1e-3 stops while rows far from every label still hold none.
+SPREAD_ITER = 1000
+SPREAD_TOL = 0.0
 
 
 @dataclass(frozen=True)
@@ -87,7 +93,9 @@ def labelled_rows(y: np.ndarray | None, n_classes: int, cfg: FewLabelsConfig) ->
             "Choose a label column with fewer classes."
         )
     if n_classes < 2:
-        raise ValueError("The label has one class: there is nothing to tell apart. Choose another label column.")
+        raise ValueError(
+            "The label has one class: there is nothing to tell apart. Choose another label column."
+        )
     lo, hi = LIMITS["per_class"]
     if not lo <= cfg.per_class <= hi:
         raise ValueError(f"Labels per class must be between {lo} and {hi}; got {cfg.per_class}.")
@@ -151,23 +159,38 @@ def graph_kernel(graph: Graph, k: int):
     return kernel
 
 
-def fit_spread(Z, y, labelled, graph: Graph, cfg: FewLabelsConfig, grid):
-    """scikit-learn's LabelSpreading (or LabelPropagation) over `graph`."""
+def spread_labels(kernel, X: np.ndarray, target: np.ndarray, method: str, alpha: float):
+    """scikit-learn's LabelSpreading (or LabelPropagation) with `kernel` over rows X, `target` -1 where
+    the class is unknown: the fitted estimator and (n,) int64 predictions, -1 where no label reaches a
+    row (a piece of the graph without a labelled row). It runs SPREAD_ITER steps."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
     from sklearn.semi_supervised import LabelPropagation, LabelSpreading
 
-    k = cfg.graph.k if cfg.graph.kind == "knn" else 10
-    kernel = graph_kernel(graph, k)
-    if cfg.spread == "propagation":
+    if method == "propagation":
         est = LabelPropagation(kernel=kernel, max_iter=SPREAD_ITER, tol=SPREAD_TOL)
     else:
-        est = LabelSpreading(kernel=kernel, alpha=cfg.alpha, max_iter=SPREAD_ITER, tol=SPREAD_TOL)
+        est = LabelSpreading(kernel=kernel, alpha=alpha, max_iter=SPREAD_ITER, tol=SPREAD_TOL)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # it runs every step by design
+        warnings.simplefilter("ignore", RuntimeWarning)  # propagation divides rows no label reached by 0
+        est.fit(X, target)
+    dist = np.nan_to_num(est.label_distributions_)
+    reached = dist.max(axis=1) > 0
+    return est, np.where(reached, est.classes_[dist.argmax(1)], -1).astype(np.int64)
+
+
+def fit_spread(Z, y, labelled, graph: Graph, cfg: FewLabelsConfig, grid):
+    """Label spreading or propagation over `graph`; grid points join their k nearest rows."""
+    k = cfg.graph.k if cfg.graph.kind == "knn" else 10
     target = np.full(len(y), -1)
     target[labelled] = y[labelled]
-    est.fit(Z, target)
-    pred = est.transduction_.astype(np.int64)
+    est, pred = spread_labels(graph_kernel(graph, k), Z, target, cfg.spread, cfg.alpha)
     if grid is None:
         return pred, None, None
-    p = est.predict_proba(grid)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = np.nan_to_num(est.predict_proba(grid))
     return pred, est.classes_[p.argmax(1)], p.max(1)
 
 
@@ -202,7 +225,9 @@ def few_labels(X: np.ndarray, y: np.ndarray, n_classes: int, cfg: FewLabelsConfi
         smoothness[name] = (net.grad_data, net.grad_box)
         if name == "laplacian":
             acc = _accuracy(net.pred, y, labelled)
-            learners[name] = Learned(name, net.pred, acc, net.grid_pred, net.grid_conf, time.perf_counter() - t)
+            learners[name] = Learned(
+                name, net.pred, acc, net.grid_pred, net.grid_conf, time.perf_counter() - t
+            )
     return FewLabelsResult(
         labelled, learners, graph, class_bridges(graph, y), grid, smoothness, time.perf_counter() - start
     )

@@ -94,37 +94,33 @@ def _components(n: int, edges: np.ndarray) -> np.ndarray:
 
 
 def build_graph(X: np.ndarray, cfg: GraphConfig) -> Graph:
-    """The k-NN or ε graph over the rows of X (n, d), joined in `graph_space(X)`."""
-    from engine.embed.neighbors import knn
+    """The k-NN or ε graph over the rows of X (n, d), joined in `graph_space(X)` by scikit-learn's
+    neighbour search (a k-d tree on low-dimensional rows)."""
+    from sklearn.neighbors import NearestNeighbors, kneighbors_graph, radius_neighbors_graph
 
     Z = graph_space(X)
     n = len(Z)
     check(n, cfg)
+    radius = None
     if cfg.kind == "knn":
-        index, _ = knn(Z, cfg.k + 1)  # (n, k + 1), the row itself first
-        i = np.repeat(np.arange(n), cfg.k)
-        j = index[:, 1:].ravel()
-        radius = None
+        A = kneighbors_graph(Z, cfg.k, mode="connectivity")  # each row's k nearest others
     else:
-        from sklearn.neighbors import NearestNeighbors
-
-        _, d1 = knn(Z, 2)
+        d1, _ = NearestNeighbors(n_neighbors=2).fit(Z).kneighbors(Z)
         radius = float(cfg.epsilon * max(np.median(d1[:, 1]), 1e-12))
-        nn = NearestNeighbors(radius=radius).fit(Z)
-        counts = np.array([len(r) for r in nn.radius_neighbors(Z, return_distance=False, sort_results=False)])
-        if counts.sum() - n > 2 * LIMITS["edges"]:
-            raise ValueError(
-                f"ε = {cfg.epsilon} joins about {(counts.sum() - n) // 2:,} pairs, more than "
-                f"{LIMITS['edges']:,}: lower ε or use k nearest neighbours."
-            )
-        g = nn.radius_neighbors_graph(Z, mode="connectivity").tocoo()
-        i, j = g.row, g.col
-    keep = i != j
-    pairs = np.unique(np.sort(np.c_[i[keep], j[keep]], axis=1), axis=0).astype(np.int64)  # (m, 2), i < j
-    if len(pairs) > LIMITS["edges"]:
-        raise ValueError(f"The graph has {len(pairs):,} edges, more than {LIMITS['edges']:,}: lower k.")
-    length = np.linalg.norm(Z[pairs[:, 0]] - Z[pairs[:, 1]], axis=1)
-    return Graph(pairs, length, n, _components(n, pairs), radius)
+        A = radius_neighbors_graph(Z, radius, mode="connectivity")
+        A.setdiag(0)
+    pairs = sparse.triu(A.maximum(A.T), k=1).tocoo()  # each edge once, i < j, sorted by i then j
+    if pairs.nnz > LIMITS["edges"]:
+        what = f"ε = {cfg.epsilon}" if cfg.kind == "radius" else f"k = {cfg.k}"
+        raise ValueError(
+            f"{what} joins {pairs.nnz:,} pairs, more than {LIMITS['edges']:,}: lower "
+            f"{'ε or use k nearest neighbours' if cfg.kind == 'radius' else 'k'}."
+        )
+    edges = np.c_[pairs.row, pairs.col].astype(np.int64)  # (m, 2)
+    order = np.lexsort((edges[:, 1], edges[:, 0]))
+    edges = edges[order]
+    length = np.linalg.norm(Z[edges[:, 0]] - Z[edges[:, 1]], axis=1)
+    return Graph(edges, length, n, _components(n, edges), radius)
 
 
 def geodesics(graph: Graph, source: int) -> np.ndarray:

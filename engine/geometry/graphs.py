@@ -27,6 +27,7 @@ class LabelledGraph:
     positions: np.ndarray  # (n, 2) float64 layout for drawing (seeded spring layout)
     labelled: np.ndarray  # (n,) bool: the nodes labelled by default
     name: str
+    features: np.ndarray | None = None  # (n, d) what each node carries; None: nothing (one-hot)
 
     @property
     def n_nodes(self) -> int:

@@ -43,8 +43,9 @@ def laplacian_penalty(F, W):
 def _sparse(W, torch):
     coo = W.tocoo()
     index = torch.as_tensor(np.vstack([coo.row, coo.col]), dtype=torch.int64)
-    return torch.sparse_coo_tensor(index, torch.as_tensor(coo.data, dtype=torch.float32), coo.shape,
-                                   check_invariants=False).coalesce()
+    return torch.sparse_coo_tensor(
+        index, torch.as_tensor(coo.data, dtype=torch.float32), coo.shape, check_invariants=False
+    ).coalesce()
 
 
 def _gradient_norm(model, points, torch) -> float:

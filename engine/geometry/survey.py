@@ -10,9 +10,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from engine.geometry.graph import Graph, GraphConfig, build_graph, class_bridges, geodesics, graph_space
+from engine.geometry.graph import (
+    Graph,
+    GraphConfig,
+    build_graph,
+    class_bridges,
+    geodesics,
+    graph_space,
+    short_circuits,
+    straight,
+)
 from engine.geometry.graph import isomap as isomap_of
-from engine.geometry.graph import short_circuits, straight
 
 MAX_ROWS = 5_000  # rows the graph is built and drawn on; a larger table is sampled (seeded)
 
@@ -24,7 +32,7 @@ class Survey:
     coords: np.ndarray  # (n, 2 | 3) where each node is drawn
     axis_names: tuple[str, ...]
     bridges: np.ndarray | None  # (m,) bool: edges between two classes; None when unlabelled
-    shortcuts: np.ndarray | None  # (m,) bool: edges jumping sheets; None without a position along the manifold
+    shortcuts: np.ndarray | None  # (m,) bool: edges jumping sheets; None without a position along it
     notes: tuple[str, ...]
 
 
@@ -110,3 +118,28 @@ def unrolled(X: np.ndarray, position: np.ndarray | None, s: Survey, cfg: GraphCo
         p = np.asarray(position, dtype=float)[s.rows]
         order = max(abs(_spearman(coords[:, 0], p)), abs(_spearman(coords[:, 1], p)))
     return Unrolled(coords, order)
+
+
+def as_labelled_graph(X: np.ndarray, y: np.ndarray | None, class_names, s: Survey, per_class: int, seed: int,
+                      name: str):  # fmt: skip
+    """The survey's graph as a `LabelledGraph` for a graph network: the rows as node features,
+    `per_class` labelled rows of each class (seeded), drawn on the survey's first two coordinates
+    (a 3-D table on its top two principal axes)."""
+    from engine.geometry.few_labels import FewLabelsConfig, labelled_rows
+    from engine.geometry.graphs import LabelledGraph
+
+    labels = None if y is None else np.asarray(y)[s.rows]
+    rows = labelled_rows(labels, len(class_names), FewLabelsConfig(per_class=per_class, seed=seed))
+    mask = np.zeros(len(s.rows), bool)
+    mask[rows] = True
+    coords = s.coords
+    if coords.shape[1] > 2:
+        from engine.pca import principal_axes
+
+        pc = principal_axes(coords, 2)
+        coords = (coords - pc.mean) @ pc.axes
+    return LabelledGraph(
+        adjacency=s.graph.adjacency(), labels=labels.astype(np.int64), class_names=tuple(class_names),
+        node_names=tuple(f"point {i}" for i in range(len(s.rows))), positions=np.asarray(coords, float),
+        labelled=mask, name=name, features=np.asarray(X, float)[s.rows],
+    )  # fmt: skip

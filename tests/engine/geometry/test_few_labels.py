@@ -75,7 +75,7 @@ def test_two_labels_a_class_spreading_and_the_laplacian_network_beat_the_svm_on_
 def test_the_penalty_flattens_the_network_on_the_data_not_off_it():
     data = moons(noise=0.05, n=600)
     r = few_labels(data.X, data.y, 2, FewLabelsConfig(epochs=300))
-    (plain_on, plain_off), (lap_on, lap_off) = r.smoothness["plain"], r.smoothness["laplacian"]
+    (plain_on, _plain_off), (lap_on, lap_off) = r.smoothness["plain"], r.smoothness["laplacian"]
     assert lap_on < 0.5 * plain_on  # flatter where the points are
     assert lap_on < lap_off  # and steeper in the empty space between the moons
 
@@ -103,7 +103,9 @@ def test_box_points_surround_the_data():
 def test_hand_picked_rows_are_the_labelled_rows():
     data = moons(n=100)
     rows = (*np.flatnonzero(data.y == 0)[:2], np.flatnonzero(data.y == 1)[0])
-    assert labelled_rows(data.y, 2, FewLabelsConfig(chosen=rows)).tolist() == sorted(set(int(r) for r in rows))
+    assert labelled_rows(data.y, 2, FewLabelsConfig(chosen=rows)).tolist() == sorted(
+        set(int(r) for r in rows)
+    )
 
 
 @pytest.mark.parametrize(

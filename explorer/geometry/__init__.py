@@ -1,0 +1,1 @@
+"""The Manifold geometry view: the neighbour graph, few labels, a graph network."""

@@ -116,7 +116,8 @@ def graph_figure(
             )
         )
     fig.update_layout(**theme.base_layout(title, height))
-    fig.update_layout(legend={"orientation": "h", "x": 0, "y": -0.02, "yanchor": "top"})
+    below = -0.02 if coords.shape[1] == 3 else -0.16  # under a 2-D plot's axis title
+    fig.update_layout(legend={"orientation": "h", "x": 0, "y": below, "yanchor": "top"})
     names = dict(zip("xyz", axis_names, strict=False))
     if coords.shape[1] == 3:
         fig.update_layout(scene={f"{a}axis_title": names[a] for a in "xyz"} | {"aspectmode": "data"})

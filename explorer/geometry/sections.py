@@ -24,13 +24,27 @@ def _source(n: int) -> int:
     return src
 
 
-def _clicked_source() -> None:
-    event = st.session_state.get(f"{P}_geo")
+def _rows_of(key: str) -> list[int]:
+    """The points selected on the chart `key`, by the point number each carries first in its customdata
+    (which reaches Python as a list, a {"0": ...} mapping or a bare number, by how the trace sent it)."""
+    event = st.session_state.get(key)
     points = (event or {}).get("selection", {}).get("points", []) if event else []
+    rows = []
     for p in points:
-        if "customdata" in p:
-            st.session_state[f"{P}_src"] = int(p["customdata"][0])
-            return
+        custom = p.get("customdata")
+        if isinstance(custom, dict):
+            custom = custom.get("0", custom.get(0))
+        elif isinstance(custom, list | tuple):
+            custom = custom[0] if custom else None
+        if isinstance(custom, int | float):
+            rows.append(int(custom))
+    return rows
+
+
+def _clicked_source() -> None:
+    rows = _rows_of(f"{P}_geo")
+    if rows:
+        st.session_state[f"{P}_src"] = rows[0]
 
 
 def graph_part(data: Dataset, key, s, cfg, seed: int) -> None:
@@ -96,9 +110,7 @@ def graph_part(data: Dataset, key, s, cfg, seed: int) -> None:
 
 
 def _picked_points() -> None:
-    event = st.session_state.get(f"{P}_pick")
-    points = (event or {}).get("selection", {}).get("points", []) if event else []
-    rows = [int(p["customdata"][0]) for p in points if "customdata" in p]
+    rows = _rows_of(f"{P}_pick")
     if rows:
         controls.set_picked(P, set(controls.picked(P)) | set(rows))
 

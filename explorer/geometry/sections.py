@@ -173,7 +173,7 @@ def labels_part(data: Dataset, key, s, cfg) -> None:
         f"| plain (γ = 0) | {pd_:.3f} | {pb:.3f} |\n| Laplacian (γ = {cfg.penalty:g}) | {ld:.3f} | {lb:.3f} |"
     )
     st.caption(
-        "The penalty only sees the data's edges: it flattens the function where the points are and leaves it "
+        "The penalty only sees the data's edges: it can flatten the function where the points are and leave it "
         "free to change in the empty space between the classes."
     )
 

@@ -18,6 +18,7 @@ PAGES = {
     "optimizers": ("../pages/optimizer_paths.py", {"steps": "20"}),
     "cnn": ("../pages/convolutional_networks.py", {"data": "digits", "channels": "4,8"}),
     "latent": ("../pages/latent_manifolds.py", {"data": "iris", "latent": "3"}),
+    "geometry": ("../pages/manifold_geometry.py", {"data": "moons", "n": "300", "part": "labels", "per": "3"}),
 }  # fmt: skip
 
 

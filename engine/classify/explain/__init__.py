@@ -1,0 +1,1 @@
+"""Explanations of the Decision boundaries models and ensembles: attributions, stability, global views, what-if."""

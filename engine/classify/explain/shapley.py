@@ -117,6 +117,16 @@ def lime(f: Response, x: np.ndarray, background: np.ndarray, n_samples: int, see
     return Attr("lime", coef * z, float(exp.intercept[1]), value, float(exp.score))
 
 
+def warm_up() -> None:
+    """Import shap and lime and run each SHAP explainer once on a toy function, so that the first
+    explanation a user asks for does not pay shap's import and its numba compilation (seconds)."""
+    import lime.lime_tabular  # noqa: F401
+
+    bg = np.linspace(0.0, 1.0, 20).reshape(10, 2)
+    agnostic_rows(lambda Z: Z.sum(axis=1), bg[:1], bg, 100, 0)
+    agnostic_rows(lambda Z: Z.sum(axis=1), bg[:1], bg, 100, 0, sampled=True)
+
+
 @contextmanager
 def seeded_global_numpy(seed: int):
     """NumPy's global generator seeded for the block, the caller's state restored after it."""

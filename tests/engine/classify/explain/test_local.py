@@ -199,3 +199,10 @@ def test_fitted_models_are_cached_by_data_and_config(moons):
     assert fitted(X, y, tr, ModelConfig("knn")) is a
     assert fitted(X, y, tr[1:], ModelConfig("knn")) is not a
     assert fitted(X, y, tr, ModelConfig("knn", seed=1)) is not a
+
+
+def test_warm_up_leaves_the_global_generator_alone():
+    np.random.seed(7)
+    before = np.random.get_state()[1].copy()
+    shapley.warm_up()
+    assert np.array_equal(np.random.get_state()[1], before)

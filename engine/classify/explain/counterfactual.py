@@ -27,6 +27,7 @@ from engine.classify.explain.fitted import (
     check_data,
     check_point,
     fitted,
+    fitted_all,
     outside,
 )
 from engine.classify.registry import ModelConfig
@@ -77,7 +78,7 @@ def what_if(X, y, train_idx, cfgs: Sequence[ModelConfig], x, feature_names=None)
     if not cfgs:
         raise ValueError("Choose at least one model.")
     classes = np.unique(y[train_idx])
-    fits = [fitted(X, y, train_idx, c) for c in cfgs]
+    fits = fitted_all(X, y, train_idx, cfgs)
     pred = np.full(len(fits), -1)
     proba = np.full((len(fits), len(classes)), np.nan)
     for i, fit in enumerate(fits):
@@ -120,9 +121,7 @@ def counterfactual(X, y, train_idx, model_cfg: ModelConfig, x, cfg: Counterfactu
     straight, s_class = _straight(model, x, X[other], scale, here, to, cfg)
     row, path, geodesic = _along_data(X, rows, x, other, scale, cfg.n_neighbors)
     note = (
-        None
-        if row is not None
-        else "No differently predicted training row is connected to the point in the neighbour graph: raise its k."
+        None if row is not None else "No differently predicted training row is linked to the point: raise k."
     )
     s_dist = float(np.linalg.norm((straight - x) / scale)) if straight is not None else nan
     r_class = int(model.predict(X[row][None])[0]) if row is not None else -1
@@ -143,7 +142,13 @@ def _straight(model, x, targets, scale, here: int, to: int | None, cfg: Counterf
     t = np.linspace(0.0, 1.0, cfg.steps + 1)[1:]  # (s,)
     pts = x + t[None, :, None] * (targets - x)[:, None, :]  # (c, s, m)
     hit = _changed(model.predict(pts.reshape(-1, len(x))), here, to).reshape(len(targets), -1)
-    first = hit.argmax(axis=1)  # every segment ends at a changed row, so each has a first change
+    targets, hit = (
+        targets[hit.any(axis=1)],
+        hit[hit.any(axis=1)],
+    )  # each ends at a changed row, but for rounding
+    if len(targets) == 0:
+        return None, -1
+    first = hit.argmax(axis=1)
     hi, lo = t[first], np.where(first > 0, t[np.maximum(first - 1, 0)], 0.0)
     for _ in range(BISECTIONS):
         mid = 0.5 * (lo + hi)

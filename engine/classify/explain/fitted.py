@@ -140,12 +140,23 @@ _LOCK = threading.Lock()
 
 def fitted(X: np.ndarray, y: np.ndarray, train_idx: np.ndarray, cfg: ModelConfig) -> Fitted:
     """`cfg` fitted on X[train_idx]: from the cache when this data and config were fitted before."""
-    key = (fingerprint(X, y, train_idx, None), cfg)
+    return fitted_all(X, y, train_idx, [cfg])[0]
+
+
+def fitted_all(
+    X: np.ndarray, y: np.ndarray, train_idx: np.ndarray, cfgs: Sequence[ModelConfig]
+) -> list[Fitted]:
+    """`fitted` for every config, the data fingerprinted once."""
+    data = fingerprint(X, y, train_idx, None)
+    return [_cached(X, y, train_idx, (data, cfg)) for cfg in cfgs]
+
+
+def _cached(X, y, train_idx, key: tuple[str, ModelConfig]) -> Fitted:
     with _LOCK:
         if key in _CACHE:
             _CACHE.move_to_end(key)
             return _CACHE[key]
-    result = _fit(X, y, train_idx, cfg)
+    result = _fit(X, y, train_idx, key[1])
     with _LOCK:
         _CACHE[key] = result
         while len(_CACHE) > CACHE_SIZE:

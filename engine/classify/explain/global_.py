@@ -30,7 +30,7 @@ from engine.classify.explain.fitted import (
     check_config,
     check_data,
     column,
-    fitted,
+    fitted_all,
     response,
 )
 from engine.classify.explain.local import OUTPUTS
@@ -105,7 +105,7 @@ def explain_global(X, y, train_idx, eval_idx, cfgs: Sequence[ModelConfig], cfg: 
     k = int(classes[-1]) if k is None else k
     grid = pd_grid(X[rows, cfg.feature], cfg.percentiles, cfg.grid_resolution)
     bg = background_rows(X, train_idx, cfg.background, cfg.seed) if cfg.shap_points else None
-    fits = [fitted(X, y, train_idx, c) for c in cfgs]
+    fits = fitted_all(X, y, train_idx, cfgs)
     args = (X[rows], y[rows], grid, bg, k, cfg)
     if n_jobs == 1 or len(fits) < 2:
         models = [_model(fit, *args) for fit in fits]
@@ -137,10 +137,20 @@ def _rows(eval_idx, n: int, max_rows: int, seed: int) -> np.ndarray:
 
 
 def _model(fit, R, yR, grid, bg, k: int, cfg: GlobalConfig) -> ModelImportance:
-    nan = float("nan")
     if fit.model is None:
-        e = np.empty(0)
-        return ModelImportance(fit.cfg.name, fit.label, "", nan, e, e, None, "", nan, nan, e, e, fit.error)
+        return _failed(fit, fit.error)
+    try:
+        return _importance(fit, R, yR, grid, bg, k, cfg)
+    except Exception as exc:  # noqa: BLE001 - one model's failure is shown on its row, not raised
+        return _failed(fit, f"{fit.label} could not be explained here: {exc}".strip())
+
+
+def _failed(fit, error: str | None) -> ModelImportance:
+    e, nan = np.empty(0), float("nan")
+    return ModelImportance(fit.cfg.name, fit.label, "", nan, e, e, None, "", nan, nan, e, e, error)
+
+
+def _importance(fit, R, yR, grid, bg, k: int, cfg: GlobalConfig) -> ModelImportance:
     model = fit.model
     f, space = response(model, k, cfg.output)
     accuracy, drops = permutation_drops(model.predict, R, yR, cfg.n_repeats, cfg.seed)

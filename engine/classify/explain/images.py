@@ -26,7 +26,7 @@ from engine.classify.explain.fitted import (
     check_config,
     check_data,
     check_point,
-    fitted,
+    fitted_all,
 )
 from engine.classify.explain.local import Attribution, PointConfig, explain_model
 from engine.classify.registry import ModelConfig
@@ -76,7 +76,7 @@ def pixel_attributions(X, y, train_idx, cfgs: Sequence[ModelConfig], x, shape: t
     bg = background_rows(X, train_idx, cfg.background, cfg.seed)
     attribute = _superpixel_shap(x, bg, groups)
     pcfg = PointConfig(target_class=k, background=cfg.background, n_samples=cfg.n_samples, seed=cfg.seed)
-    models = tuple(explain_model(fitted(X, y, train_idx, c), x, bg, pcfg, k, attribute) for c in cfgs)
+    models = tuple(explain_model(fit, x, bg, pcfg, k, attribute) for fit in fitted_all(X, y, train_idx, cfgs))
     heat = tuple(_heat(a, groups, shape) for a in models)
     member_heat = tuple(tuple(_heat(m, groups, shape) for m in a.members) for a in models)
     return PixelResult(

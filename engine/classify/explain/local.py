@@ -25,7 +25,7 @@ from engine.classify.explain.fitted import (
     check_data,
     check_point,
     column,
-    fitted,
+    fitted_all,
     members,
     outside,
     response,
@@ -100,7 +100,7 @@ def explain_point(
     k = check_class(cfg.target_class, np.unique(y[train_idx]))
     bg = background_rows(X, train_idx, cfg.background, cfg.seed)
     out, note = outside(x, X[train_idx], names)
-    models = tuple(explain_model(fitted(X, y, train_idx, c), x, bg, cfg, k) for c in cfgs)
+    models = tuple(explain_model(fit, x, bg, cfg, k) for fit in fitted_all(X, y, train_idx, cfgs))
     return PointResult(x, names, cfg.method, len(bg), cfg.n_samples, out, note, models)
 
 

@@ -5,8 +5,9 @@ the lineup's vote (the class most models predict). `counterfactual(X, y, train_i
 CounterfactualConfig(...))` finds, for one model, the closest point found whose prediction differs
 (or is `to_class`) two ways:
 - straight line: towards each of the `candidates` nearest training rows the model predicts
-  differently, the segment from x is sampled at `steps` points and the first change is bisected;
-  the closest crossing found is returned (a search, not a proof that nothing is closer);
+  differently, the segment from x is sampled at `steps` points and the step holding the first change
+  is sampled again (REFINES rounds, one predict call each); the closest crossing found is returned
+  (a search, not a proof that nothing is closer);
 - along the data: the training row predicted differently with the shortest path from x through the
   k-nearest-neighbour graph of the training rows (scipy's Dijkstra), so the way there stays where
   data lies; with the path's rows.
@@ -32,7 +33,7 @@ from engine.classify.explain.fitted import (
 )
 from engine.classify.registry import ModelConfig
 
-BISECTIONS = 30  # halvings of the segment step that holds the first change of prediction
+REFINES = 6  # rounds of sampling the step that holds the first change: it shrinks steps**6-fold
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ class WhatIf:
 class CounterfactualConfig:
     to_class: int | None = None  # None: any class other than the prediction at x
     candidates: int = 20  # nearest differently predicted training rows the straight search heads for
-    steps: int = 32  # samples along each segment before bisecting the first change
+    steps: int = 32  # samples along each segment per refining round
     n_neighbors: int = 10  # k of the neighbour graph over the training rows
 
 
@@ -139,21 +140,21 @@ def _straight(model, x, targets, scale, here: int, to: int | None, cfg: Counterf
     """The closest first change of prediction on the segments from x to the nearest `targets`."""
     d = np.linalg.norm((targets - x) / scale, axis=1)
     targets = targets[np.argsort(d)[: cfg.candidates]]
-    t = np.linspace(0.0, 1.0, cfg.steps + 1)[1:]  # (s,)
-    pts = x + t[None, :, None] * (targets - x)[:, None, :]  # (c, s, m)
-    hit = _changed(model.predict(pts.reshape(-1, len(x))), here, to).reshape(len(targets), -1)
-    targets, hit = (
-        targets[hit.any(axis=1)],
-        hit[hit.any(axis=1)],
-    )  # each ends at a changed row, but for rounding
-    if len(targets) == 0:
-        return None, -1
-    first = hit.argmax(axis=1)
-    hi, lo = t[first], np.where(first > 0, t[np.maximum(first - 1, 0)], 0.0)
-    for _ in range(BISECTIONS):
-        mid = 0.5 * (lo + hi)
-        changed = _changed(model.predict(x + mid[:, None] * (targets - x)), here, to)
-        hi, lo = np.where(changed, mid, hi), np.where(changed, lo, mid)
+    lo, hi = np.zeros(len(targets)), np.ones(len(targets))
+    frac = np.linspace(0.0, 1.0, cfg.steps + 1)[1:]  # (s,)
+    for round_ in range(REFINES):  # one predict call per round, whatever the model's cost per call
+        t = lo[:, None] + (hi - lo)[:, None] * frac  # (c, s)
+        pts = x + t[:, :, None] * (targets - x)[:, None, :]  # (c, s, m)
+        hit = _changed(model.predict(pts.reshape(-1, len(x))), here, to).reshape(t.shape)
+        if round_ == 0:  # each segment ends at a changed row, but for rounding
+            keep = hit.any(axis=1)
+            targets, lo, hi, t, hit = targets[keep], lo[keep], hi[keep], t[keep], hit[keep]
+            if len(targets) == 0:
+                return None, -1
+        found, first = hit.any(axis=1), hit.argmax(axis=1)
+        rows = np.arange(len(t))
+        new_lo = np.where(first > 0, t[rows, np.maximum(first - 1, 0)], lo)
+        lo, hi = np.where(found, new_lo, lo), np.where(found, t[rows, first], hi)
     ends = x + hi[:, None] * (targets - x)
     best = int(np.argmin(np.linalg.norm((ends - x) / scale, axis=1)))
     return ends[best], int(model.predict(ends[best][None])[0])

@@ -33,7 +33,7 @@ LIMITS: dict[str, tuple[int, int]] = {  # inclusive bounds of the configs' integ
     "grid_size": (5, 60),  # points per side of an attribution map
     "n_neighbors": (2, 50),  # k of a counterfactual's neighbour graph
     "candidates": (1, 200),  # training rows a straight-line counterfactual search heads for
-    "steps": (4, 256),  # samples along each segment before bisection
+    "steps": (4, 256),  # samples along each segment per refining round of a counterfactual search
     "block": (1, 4),  # pixels per side of an image's superpixels
 }
 CACHE_SIZE = 48  # fitted models kept; a lineup with its ensembles is about a dozen
@@ -177,7 +177,7 @@ def _fit(X, y, train_idx, cfg: ModelConfig) -> Fitted:
     try:
         model = make_model(cfg)
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # convergence and collinearity warnings: the scores tell
+            warnings.simplefilter("ignore")  # convergence and collinearity: a failed fit is reported instead
             model.fit(X[train_idx], y[train_idx])
             f, _ = response(model, model.classes_[0])
             finite = np.all(np.isfinite(f(X[train_idx])))

@@ -65,7 +65,7 @@ def test_concentration():
 def test_a_tree_reads_one_feature_a_forest_reads_several(cancer):
     """Scenario: on the breast-cancer table a depth-1 tree's importance (mean |tree SHAP| over 100
     test rows, and permutation importance) sits on one feature; a forest's spreads over several
-    (effective number of features 1 against about 6 when written)."""
+    (effective number of features 1.0 against 13.6, top share 1.0 against 0.13, when written)."""
     X, y, tr, te, names = cancer
     stump, forest = ModelConfig("tree", (("max_depth", 1),)), ModelConfig("forest")
     res = explain_global(X, y, tr, te, [stump, forest], GlobalConfig(shap_points=100), names, n_jobs=1)

@@ -1,5 +1,6 @@
 """The `manifold-explorer` command: launch the app (bound to 127.0.0.1 unless told otherwise), with the
-server settings of `explorer/config.toml` passed as options, so they hold wherever the app is installed."""
+server settings of `explorer/config.toml` and the upload limit (`engine.data.formats.MAX_UPLOAD_MB`)
+passed as options, so they hold wherever the app is installed."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ import sys
 import tomllib
 from pathlib import Path
 
+from engine.data.formats import MAX_UPLOAD_MB  # standard library only: cheap to import here
+
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "explorer" / "app.py"
-CONFIG = ROOT / "explorer" / "config.toml"  # Streamlit settings: upload limit, theme, session-state checks
+CONFIG = ROOT / "explorer" / "config.toml"  # Streamlit settings: theme, session-state checks
 
 
 def build_command(argv: list[str] | None = None) -> list[str]:
@@ -42,8 +45,8 @@ def build_command(argv: list[str] | None = None) -> list[str]:
 
 
 def config_options() -> list[tuple[str, str]]:
-    """Every setting of CONFIG as a `streamlit run` option and its value."""
-    options = []
+    """Every setting of CONFIG, and the engine's upload limit, as `streamlit run` options and values."""
+    options = [("--server.maxUploadSize", str(MAX_UPLOAD_MB))]
     for section, table in tomllib.loads(CONFIG.read_text()).items():
         for key, value in table.items():
             text = str(value).lower() if isinstance(value, bool) else str(value)

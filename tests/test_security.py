@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.data.tables import MAX_UPLOAD_BYTES, read_table
+from engine.data.formats import MAX_UPLOAD_BYTES, MAX_UPLOAD_MB, check_upload_size
+from engine.data.tables import read_table
 from tests.sources import tree
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,14 +56,30 @@ def test_no_source_writes_temporary_files():
 
 
 def test_upload_limit_is_the_same_in_the_server_and_the_engine():
+    """One limit: the server gets the engine's from the command line, and nothing else sets it."""
+    from explorer.cli import build_command
+
+    cmd = build_command([])
+    assert cmd.count("--server.maxUploadSize") == 1
+    assert int(cmd[cmd.index("--server.maxUploadSize") + 1]) * 2**20 == MAX_UPLOAD_BYTES
     config = tomllib.loads((ROOT / "explorer" / "config.toml").read_text())
-    assert config["server"]["maxUploadSize"] * 1024 * 1024 == MAX_UPLOAD_BYTES
+    assert "maxUploadSize" not in config["server"], "the limit lives in engine.data.formats alone"
+    assert 1_000_000 * 100 * 9 < MAX_UPLOAD_BYTES < 2 * 2**30, "a 1M x 100 table fits; 2 GB does not"
+
+
+def test_a_2_gb_upload_is_refused_with_the_limit_named():
+    """The check the sidebar makes on the size the browser declares (a 2 GB file is not built)."""
+    with pytest.raises(ValueError, match=f"2,048 MB, more than the {MAX_UPLOAD_MB:,} MB upload limit"):
+        check_upload_size(2 * 2**30)
+    check_upload_size(MAX_UPLOAD_BYTES)  # at the limit: accepted
 
 
 def test_a_file_over_the_limit_is_refused_before_it_is_parsed(monkeypatch):
+    import engine.data.formats
     import engine.data.tables
 
-    monkeypatch.setattr(engine.data.tables, "MAX_UPLOAD_BYTES", 1000)
+    monkeypatch.setattr(engine.data.formats, "MAX_UPLOAD_BYTES", 1000)
+    monkeypatch.setattr(engine.data.tables, "_read_csv", lambda *a: pytest.fail("the file was parsed"))
     with pytest.raises(ValueError, match="MB"):
         read_table(b"a,b\n" + b"1,2\n" * 500, "big.csv")
 

@@ -91,10 +91,13 @@ def column_roles(frame: pd.DataFrame, max_categories: int = 10) -> dict[str, str
     if plain:
         block = frame.iloc[:, plain].to_numpy(dtype=np.float64)  # (n_rows, n_plain)
         finite = np.isfinite(block)
-        low = np.where(finite, block, np.inf).min(axis=0, initial=np.inf)
-        high = np.where(finite, block, -np.inf).max(axis=0, initial=-np.inf)
-        whole = np.all(~finite | (block == np.round(block)), axis=0)
-        empty = np.isnan(block).all(axis=0)
+        if finite.all():  # the common case, without the (n_rows, n_plain) temporaries below
+            low, high = block.min(axis=0, initial=np.inf), block.max(axis=0, initial=-np.inf)
+            empty = np.full(len(plain), not len(block))
+        else:
+            low = np.where(finite, block, np.inf).min(axis=0, initial=np.inf)
+            high = np.where(finite, block, -np.inf).max(axis=0, initial=-np.inf)
+            empty = np.isnan(block).all(axis=0)
         for k, j in enumerate(plain):
             name = names[j]
             if empty[k]:
@@ -105,13 +108,19 @@ def column_roles(frame: pd.DataFrame, max_categories: int = 10) -> dict[str, str
                 roles[name] = "constant"
             elif max(-low[k], high[k]) > _HUGE:
                 roles[name] = "huge"
-            elif whole[k] and _id_name(name) and frame.iloc[:, j].dropna().is_unique:
+            elif _id_name(name) and _whole(block[:, k]) and frame.iloc[:, j].dropna().is_unique:
                 roles[name] = "id"
             else:
                 roles[name] = "numeric"
     for j, name in enumerate(names):
         roles[name] = roles[name] or _role(frame.iloc[:, j], name, max_categories)
     return roles
+
+
+def _whole(values: np.ndarray) -> bool:
+    """Every finite value a whole number."""
+    finite = values[np.isfinite(values)]
+    return bool(np.all(finite == np.round(finite)))
 
 
 def _label_like(column: pd.Series, most: int, complete: bool) -> bool:

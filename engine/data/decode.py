@@ -17,8 +17,7 @@ SIGNATURES = {
     b"PK\x03\x04": "a ZIP archive or an Excel .xlsx workbook",
     b"\x1f\x8b": "a gzip-compressed file",
     b"\xd0\xcf\x11\xe0": "an Excel .xls or other Office file",
-    b"PAR1": "a Parquet file",
-}
+}  # Parquet, Feather, gzip, zip and .xlsx files are read before this (engine.data.formats.detect)
 ENCODINGS = {
     "utf-8": "UTF-8",
     "utf-8-sig": "UTF-8 with BOM",
@@ -37,8 +36,9 @@ _NON_ASCII = re.compile("[^\x00-\x7f\udc80-\udcff]")
 
 def not_text(why: str) -> ValueError:
     return ValueError(
-        f"This does not look like a CSV text file ({why}). Upload a plain-text .csv file, "
-        "for example one saved from a spreadsheet with 'Save as CSV'."
+        f"This does not look like a CSV text file ({why}). Upload a plain-text .csv file (one saved "
+        "from a spreadsheet with 'Save as CSV', for example), a gzip- or zip-compressed CSV, or a "
+        "Parquet, Feather or Excel .xlsx file."
     )
 
 
@@ -64,6 +64,8 @@ def decode(data: bytes, sample_bytes: int) -> tuple[bytes, str, list[str]]:
     if data.startswith(b"\xef\xbb\xbf"):
         data, encoding = data[3:], "utf-8-sig"
     _refuse_documents(data[:4096])
+    if data.isascii():  # ASCII is UTF-8; a quick check that spares decoding a large file to test it
+        return data, encoding, []
     try:
         data.decode("utf-8")
         return data, encoding, []

@@ -1,5 +1,5 @@
 """The table types of the data layer, as plain frozen values: `TableOptions` (how a table becomes a
-dataset), `Table` (a CSV file as read) and the bounds a user may choose for the options.
+dataset), `Table` (a table file as read) and the bounds a user may choose for the options.
 
 A leaf module (dataclasses only, pandas named for type checkers alone), so that `engine.data.clean`
 and `engine.data.tables` both import from it without a cycle, and cache keys and script writers can
@@ -33,10 +33,11 @@ class TableOptions:
 
 @dataclass(frozen=True)
 class Table:
-    """A CSV file as read: every column under a unique, non-empty name, and what reading changed."""
+    """A table file as read: every column under a unique, non-empty name, and what reading changed."""
 
     frame: pd.DataFrame  # (n_rows, n_columns) numeric, boolean or text columns
     name: str  # file stem, for titles
     notes: tuple[str, ...]  # full sentences: encoding, delimiter, renamed columns, skipped rows...
-    delimiter: str  # one of , ; \t |
-    encoding: str  # the codec the bytes were decoded with, e.g. "utf-8", "cp1252"
+    delimiter: str  # a CSV's: one of , ; \t |  ("" for the binary formats)
+    encoding: str  # a CSV's codec, e.g. "utf-8", "cp1252" ("" for the binary formats)
+    format: str = "csv"  # what was read (inside an archive): "csv", "parquet", "feather" or "xlsx"

@@ -11,12 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from engine.data.datasets import DatasetConfig
+from engine.data.formats import file_stem
 from engine.data.options import TableOptions
 
 
 @dataclass(frozen=True)
 class DataSource:
-    """Exactly one of a dataset config, a sample CSV or an uploaded CSV; a CSV with its table options.
+    """Exactly one of a dataset config, a sample CSV or an uploaded table file; a table with its options.
 
     Frozen and hashable: equal sources build equal datasets, so a source is a cache key as it is.
     An upload is known by its content digest as well as its name, so two different files of the
@@ -25,7 +26,7 @@ class DataSource:
 
     dataset: DatasetConfig | None = None  # a generator or one of scikit-learn's bundled sets
     sample: str | None = None  # the stem of a CSV in sample_data/
-    upload: str | None = None  # the uploaded file's name: a script reads it from disk
+    upload: str | None = None  # the uploaded file's name (any format read_table reads): a script reads it
     digest: str | None = None  # the uploaded bytes' content digest (explorer.shared.cache.digest)
     table: TableOptions | None = None  # how a CSV table was turned into a dataset
 
@@ -33,7 +34,7 @@ class DataSource:
         if sum(x is not None for x in (self.dataset, self.sample, self.upload)) != 1:
             raise ValueError("A data source is exactly one of a dataset config, a sample CSV or an upload.")
         if (self.dataset is None) != (self.table is not None):
-            raise ValueError("A CSV source (sample or upload) has table options; a dataset config has none.")
+            raise ValueError("A table source (sample or upload) has options; a dataset config has none.")
         if (self.upload is None) != (self.digest is None):
             raise ValueError("An uploaded source is named by its file name and its content digest.")
 
@@ -51,9 +52,10 @@ class DataSource:
 
     @property
     def name(self) -> str:
-        """The dataset's name: the config's, the sample's stem or the uploaded file's stem."""
+        """The dataset's name: the config's, the sample's stem or the uploaded file's stem (as the
+        table read from it is named: 'data.csv.gz' -> 'data')."""
         if self.dataset is not None:
             return self.dataset.name
         if self.sample is not None:
             return self.sample
-        return str(self.upload).rsplit(".", 1)[0]
+        return file_stem(str(self.upload))

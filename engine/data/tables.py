@@ -1,11 +1,14 @@
-"""Reading CSV files: bytes in, a `Table` (every column, unique names, notes) out.
+"""Reading table files: bytes in, a `Table` (every column, unique names, notes) out.
 
-`read_table` checks size and that the bytes are text, picks the encoding (UTF-8 with or without
-BOM, UTF-16, then Windows-1252 / Latin-1), sniffs the delimiter and decimal mark on a sample,
-parses with pandas' C engine, names and de-duplicates columns, and reads numbers written with
-spaces, thousands separators or missing-value markers (`engine.data.columns`). Turning a `Table`
-into a `Dataset` is `engine.data.clean`; both types are defined in `engine.data.options`. The public
-names of all three are re-exported here, so callers import one module.
+`read_table` checks the size against the one upload limit, tells the format from the first bytes
+(`engine.data.formats`: CSV, gzip- or zip-compressed CSV, Parquet, Feather, Excel .xlsx) and unpacks
+archives. A CSV's encoding is picked (UTF-8 with or without BOM, UTF-16, then Windows-1252 /
+Latin-1), its delimiter and decimal mark sniffed on a sample, and it is parsed with pandas' C engine;
+Parquet and Feather are read by pyarrow and Excel by openpyxl (`engine.data.binary`). Every format
+then has its columns named and de-duplicated and its numbers written as text read (with spaces,
+thousands separators or missing-value markers, `engine.data.columns`), as a CSV's are. Turning a
+`Table` into a `Dataset` is `engine.data.clean`; both types are defined in `engine.data.options`. The
+public names of all three are re-exported here, so callers import one module.
 """
 
 from __future__ import annotations
@@ -14,7 +17,6 @@ import csv
 import io
 import re
 import warnings
-from pathlib import Path
 
 import pandas as pd
 
@@ -22,10 +24,10 @@ from engine.data.clean import table_to_dataset
 from engine.data.columns import MISSING_MARKERS, coerce_columns, column_roles, plural, suggest_label
 from engine.data.datasets import list_samples
 from engine.data.decode import ENCODINGS, decode, not_text
+from engine.data.formats import FORMATS, check_upload_size, detect, file_stem, unpack
 from engine.data.options import Table, TableOptions
 
 __all__ = [
-    "MAX_UPLOAD_BYTES",
     "Table",
     "TableOptions",
     "column_roles",
@@ -35,7 +37,6 @@ __all__ = [
     "table_to_dataset",
 ]
 
-MAX_UPLOAD_BYTES: int = 200 * 1024 * 1024  # explorer/config.toml: maxUploadSize = 200 (MB)
 MAX_COLUMNS: int = 20_000  # 128 x 128 pixel columns and a label fit; wider files are refused before parsing
 
 _SAMPLE_BYTES = 64 * 1024  # sniffing reads this much of the file
@@ -47,40 +48,42 @@ _COMMA_DECIMAL = re.compile(r"[-+]?\d*,\d+(?:[eE][-+]?\d+)?")
 _DOT_DECIMAL = re.compile(r"[-+]?\d*\.\d+(?:[eE][-+]?\d+)?")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
 _COMMENTS = re.compile(rb"(?:[ \t]*#[^\r\n]*(?:\r\n|\r|\n))+")  # lines starting with # at the top
+HEADERLESS = (
+    "The first row holds only numbers, so it was read as data and the columns were "
+    "named column_1, column_2 and so on."
+)
 
 
 def read_table(data: bytes, filename: str = "upload.csv") -> Table:
-    """Read CSV bytes into a `Table`; raise `ValueError` saying what is wrong and what to do."""
+    """Read a table file's bytes into a `Table`; raise `ValueError` saying what is wrong and what to do."""
     data = bytes(data)
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise ValueError(
-            f"The file is {len(data) / 2**20:,.0f} MB, more than the "
-            f"{MAX_UPLOAD_BYTES // 2**20} MB limit. Upload a sample of its rows or fewer columns."
-        )
-    raw, encoding, notes = decode(data, _SAMPLE_BYTES)
-    if not raw or raw.isspace():
-        raise ValueError("The file is empty. Choose a CSV file with a header row and rows of values.")
-    raw, comment_notes = _skip_comments(raw)
-    sample = raw[:_SAMPLE_BYTES].decode("utf-8", errors="ignore")
-    if len(_CONTROL.findall(sample)) > max(4, 0.01 * len(sample)):
-        raise not_text("it contains many control characters")
-    delimiter, rows = _sniff(sample, truncated=len(raw) > _SAMPLE_BYTES)
-    columns = (
-        raw.split(b"\n", 1)[0].count(delimiter.encode()) + 1
-    )  # quoted delimiters count too: an upper bound
-    if columns > MAX_COLUMNS:
-        raise ValueError(
-            f"The file's first row has about {columns:,} columns, more than the {MAX_COLUMNS:,} this app reads "
-            "(a 128 x 128 image as pixel columns fits). Upload fewer columns, or images of fewer pixels."
-        )
-    decimal = _decimal_mark(rows[1:], delimiter)
-    has_header = not all(_NUMBER.fullmatch(c.strip().replace(decimal, ".")) for c in rows[0])
-    frame, parse_notes = _parse(raw, delimiter, decimal, has_header)
-    frame, name_notes = _name_columns(frame, rows[0] if has_header else None)
-    notes += comment_notes + parse_notes + name_notes
-    empty_rows = frame.isna().all(axis=1).to_numpy()
+    check_upload_size(len(data))
+    kind, source = detect(data, filename), ""
+    if kind in ("gzip", "zip"):
+        data, filename, source = unpack(data, kind, filename)
+        kind = detect(data, filename)
+        if kind in ("gzip", "zip"):
+            raise ValueError(
+                f"The {FORMATS[kind]} file holds another compressed file. Unpack it and upload the table itself."
+            )
+    delimiter, encoding = "", ""
+    if kind == "csv":
+        frame, header, notes, where, delimiter, encoding, decimal = _read_csv(data)
+    elif kind == "xlsx":
+        from engine.data.binary import read_xlsx
+
+        cells, sheet, notes = read_xlsx(data)
+        frame, header, decimal, where = *_header_row(cells, notes), ".", f"Excel .xlsx, sheet '{sheet}'"
+    else:
+        from engine.data.binary import read_arrow
+
+        frame, notes = read_arrow(data, kind, MAX_COLUMNS)
+        header, decimal, where = [str(c) for c in frame.columns], ".", FORMATS[kind]
+    frame, name_notes = _name_columns(frame, header)
+    notes += name_notes
     if not len(frame):
         raise ValueError("The file has a header row but no data rows. Add rows of values below it.")
+    empty_rows = frame.isna().all(axis=1).to_numpy()
     if empty_rows.all():
         raise ValueError(
             "The file has no data rows with values: every cell below the header is empty or a "
@@ -90,10 +93,56 @@ def read_table(data: bytes, filename: str = "upload.csv") -> Table:
         frame = frame.loc[~empty_rows].reset_index(drop=True)
         notes.append(f"Skipped {plural(int(empty_rows.sum()), 'empty row')}.")
     notes += coerce_columns(frame, decimal)
+    where = ", ".join(filter(None, [source, where]))
+    summary = f"Read {plural(len(frame), 'row')} and {plural(frame.shape[1], 'column')} ({where})."
+    return Table(frame, file_stem(filename), (summary, *notes), delimiter, encoding, kind)
+
+
+def _read_csv(data: bytes) -> tuple[pd.DataFrame, list[str] | None, list[str], str, str, str, str]:
+    """A CSV's frame, its header row (None when it has none), notes, how the summary describes it,
+    its delimiter, encoding and decimal mark."""
+    raw, encoding, notes = decode(data, _SAMPLE_BYTES)
+    if not raw or raw.isspace():
+        raise ValueError("The file is empty. Choose a CSV file with a header row and rows of values.")
+    raw, comment_notes = _skip_comments(raw)
+    sample = raw[:_SAMPLE_BYTES].decode("utf-8", errors="ignore")
+    if len(_CONTROL.findall(sample)) > max(4, 0.01 * len(sample)):
+        raise not_text("it contains many control characters")
+    delimiter, rows = _sniff(sample, truncated=len(raw) > _SAMPLE_BYTES)
+    end = raw.find(b"\n")
+    columns = raw[: end if end >= 0 else len(raw)].count(delimiter.encode()) + 1  # quoted ones too: at most
+    if columns > MAX_COLUMNS:
+        raise ValueError(
+            f"The file's first row has about {columns:,} columns, more than the {MAX_COLUMNS:,} this app reads "
+            "(a 128 x 128 image as pixel columns fits). Upload fewer columns, or images of fewer pixels."
+        )
+    decimal = _decimal_mark(rows[1:], delimiter)
+    has_header = not all(_NUMBER.fullmatch(c.strip().replace(decimal, ".")) for c in rows[0])
+    frame, parse_notes = _parse(raw, delimiter, decimal, has_header)
+    if not has_header:
+        parse_notes.insert(0, HEADERLESS)
     where = f"{ENCODINGS[encoding]}, {_DELIMITERS[delimiter]}-separated"
     where += ", decimal commas" if decimal == "," else ""
-    summary = f"Read {plural(len(frame), 'row')} and {plural(frame.shape[1], 'column')} ({where})."
-    return Table(frame, Path(filename).stem or "upload", (summary, *notes), delimiter, encoding)
+    header = rows[0] if has_header else None
+    return frame, header, notes + comment_notes + parse_notes, where, delimiter, encoding, decimal
+
+
+def _header_row(cells: pd.DataFrame, notes: list[str]) -> tuple[pd.DataFrame, list[str] | None]:
+    """A sheet read without a header: its first row as the header unless it holds only numbers."""
+    first = [] if cells.empty else list(cells.iloc[0])
+    if first and all(_is_number(v) for v in first if not pd.isna(v)) and not all(map(pd.isna, first)):
+        notes.insert(0, HEADERLESS)
+        return cells.infer_objects(), None
+    header = [
+        "" if pd.isna(v) else str(int(v) if isinstance(v, float) and v.is_integer() else v) for v in first
+    ]
+    return cells.iloc[1:].reset_index(drop=True).infer_objects(), header
+
+
+def _is_number(value: object) -> bool:
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int | float) or bool(_NUMBER.fullmatch(str(value).strip()))
 
 
 def load_sample(stem: str) -> Table:
@@ -183,11 +232,6 @@ def _parse(raw: bytes, delimiter: str, decimal: str, has_header: bool) -> tuple[
             ) from exc
     skipped = [int(n) for w in caught for n in re.findall(r"Skipping line (\d+)", str(w.message))]
     notes = []
-    if not has_header:
-        notes.append(
-            "The first row holds only numbers, so it was read as data and the columns were "
-            "named column_1, column_2 and so on."
-        )
     if skipped:
         lines = ", ".join(map(str, skipped[:5])) + (", ..." if len(skipped) > 5 else "")
         notes.append(

@@ -120,7 +120,8 @@ def load_lines(source: DataSource) -> tuple[list[str], list[str], str]:
                 [f"table = load_sample({literal(source.sample)})  # a CSV shipped in sample_data/", opts,
                  "data = table_to_dataset(table, options)"], _stem(source.name))  # fmt: skip
     lines = [
-        "# The CSV file you uploaded: its path, here or on the command line (python script.py FILE)",
+        "# The file you uploaded (CSV, compressed CSV, Parquet, Feather or .xlsx): its path, here or on",
+        "# the command line (python script.py FILE); read_table tells the format from its bytes",
         f"FILE = sys.argv[1] if len(sys.argv) > 1 else {literal(source.upload)}",
         "table = read_table(Path(FILE).read_bytes(), Path(FILE).name)",
         opts,

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from engine.data.datasets import BUNDLED, GENERATORS, LIMITS, Dataset, DatasetConfig, list_samples
+from engine.data.formats import EXTENSIONS, MAX_UPLOAD_MB, check_upload_size
 from engine.data.options import LIMITS as TABLE_LIMITS
 from engine.data.options import MISSING, TableOptions
 from engine.data.source import DataSource
@@ -51,7 +52,7 @@ def source_choices() -> dict[str, str]:
     out = {name: spec.label for name, spec in GENERATORS.items()}
     out |= BUNDLED
     out |= {f"sample:{stem}": f"Sample CSV: {stem}.csv" for stem in list_samples()}
-    out["upload"] = "Upload a CSV…"
+    out["upload"] = "Upload a table…"
     return out
 
 
@@ -230,19 +231,23 @@ def data_source(prefix: str, seed: int) -> tuple[Dataset, DataSource] | None:
         table, of = cache.sample_table(stem), partial(DataSource.of_sample, stem)
     else:
         upload = st.sidebar.file_uploader(
-            "CSV file", type=["csv", "tsv", "txt", "dat"], key=f"{prefix}_upload",
-            help="Comma, semicolon or tab separated; UTF-8 or Latin-1; a header row.",
+            "Table file", type=list(EXTENSIONS), key=f"{prefix}_upload", max_upload_size=MAX_UPLOAD_MB,
+            help=f"CSV (comma, semicolon or tab separated, a header row), also as .csv.gz or .zip; Parquet, "
+                 f"Feather or Excel .xlsx (its first sheet). Up to {MAX_UPLOAD_MB:,} MB.",
         )  # fmt: skip
         if upload is None and st.session_state.get(f"_{prefix}_link_upload"):
             stem = next(iter(list_samples()))
-            st.info(f"This link was made from an uploaded CSV, which a link cannot carry: the sample "
-                    f"{stem}.csv is shown instead. Upload a CSV file in the sidebar to see yours.")  # fmt: skip
+            st.info(f"This link was made from an uploaded table, which a link cannot carry: the sample {stem}.csv "
+                    "is shown instead. Upload a CSV or other table file in the sidebar to see yours.")  # fmt: skip
             table, of = cache.sample_table(stem), partial(DataSource.of_sample, stem)
         elif upload is None:
-            st.info("Upload a CSV file in the sidebar, or pick a sample or built-in dataset.")
+            st.info(
+                "Upload a CSV, Parquet, Feather or Excel file in the sidebar, or pick a sample or built-in dataset."
+            )
             return None
         else:
-            raw = upload.getvalue()
+            check_upload_size(upload.size)  # the server refuses more when started by explorer.cli
+            raw = upload.getvalue()  # the uploaded bytes themselves, not a copy
             content = digest(raw)  # two different files of one name never share a cache entry
             table = cache.table(content, raw, upload.name)
             of = partial(DataSource.of_upload, upload.name, content)
@@ -261,7 +266,7 @@ def data_notes(data: Dataset, expanded: bool = False) -> None:
 
 
 def table_options(prefix: str, table: Table, seed: int) -> TableOptions:
-    """Label column, features, missing-value policy and row cap for a CSV table."""
+    """Label column, features, missing-value policy and row cap for a table read from a file."""
     from engine.data.tables import column_roles, suggest_label
 
     columns = [str(c) for c in table.frame.columns]

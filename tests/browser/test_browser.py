@@ -60,6 +60,27 @@ def test_upload_two_methods_and_download_the_embedding(page, tmp_path):
     assert sorted(table["row"]) == list(range(n))
 
 
+@pytest.mark.parametrize("suffix", [".parquet", ".xlsx", ".csv.gz"])
+def test_upload_parquet_excel_and_gzip_through_the_real_file_input(page, tmp_path, suffix):
+    """The uploader takes each format (its type filter and the server's size limit let it through)."""
+    import gzip
+
+    n = messy_csv(tmp_path / "trees.csv")
+    frame, path = pd.read_csv(tmp_path / "trees.csv"), tmp_path / f"trees{suffix}"
+    if suffix == ".parquet":
+        frame.to_parquet(path, index=False)
+    elif suffix == ".xlsx":
+        frame.to_excel(path, index=False)
+    else:
+        path.write_bytes(gzip.compress((tmp_path / "trees.csv").read_bytes()))
+    open_app(page, "/inspector?data=upload&methods=pca")
+    page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(path)
+    expect(page.get_by_text(f"Read {n} rows and 5 columns (")).to_be_visible(timeout=WAIT)
+    expect(page.get_by_text("Dropped ID-like column 'sample_id'")).to_be_visible()
+    wait_charts(page, 1)
+    no_exception(page)
+
+
 @pytest.mark.parametrize("content", [b"", b"\x89PNG\r\n\x1a\n\x00\x00binary\x00"])
 def test_bad_upload_shows_a_message_and_the_app_recovers(page, tmp_path, content):
     bad = tmp_path / "bad.csv"

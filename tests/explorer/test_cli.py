@@ -2,6 +2,7 @@
 
 import pytest
 
+from engine.data.formats import MAX_UPLOAD_MB
 from explorer.cli import APP, build_command, config_options
 
 
@@ -34,7 +35,7 @@ def test_every_config_setting_is_passed_once_and_the_command_line_wins():
     cmd = build_command(["--no-browser"])
     for name, _ in config_options():
         assert cmd.count(name) == 1, name
-    assert _opt(cmd, "--server.maxUploadSize") == "200"
+    assert _opt(cmd, "--server.maxUploadSize") == str(MAX_UPLOAD_MB)
     assert _opt(cmd, "--runner.enforceSerializableSessionState") == "true"
     assert _opt(cmd, "--theme.primaryColor") == "#0072B2"
     assert _opt(cmd, "--runner.magicEnabled") == "false"

@@ -77,6 +77,53 @@ def test_upload_csv_shows_notes_and_embedding():
     assert "Imputed" in notes
 
 
+def _upload_table(fmt: str) -> bytes:
+    """A 60-row table with gaps and a label, written as Parquet or as a workbook of two sheets."""
+    import io
+
+    import pandas as pd
+
+    frame = pd.DataFrame({"a": [i % 7 for i in range(60)], "b": [None if i % 10 == 0 else i / 3 for i in range(60)],
+                          "kind": ["xy"[i % 2] for i in range(60)]})  # fmt: skip
+    buffer = io.BytesIO()
+    if fmt == "parquet":
+        frame.to_parquet(buffer, index=False)
+    else:
+        with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+            frame.to_excel(writer, sheet_name="Data", index=False)
+            frame.head(3).to_excel(writer, sheet_name="Scratch", index=False)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [("mine.parquet", "(Parquet)"), ("mine.xlsx", "Read the first of the workbook's 2 sheets, 'Data'")],
+)
+def test_upload_parquet_and_xlsx_show_notes_and_embedding(name, said):
+    at = inspector({"data": "upload", "methods": "pca"})
+    content = _upload_table(name.rsplit(".", 1)[1])
+    at.sidebar.get("file_uploader")[0].set_value((name, content, "application/octet-stream"))
+    at.run()
+    assert not at.exception and not at.error
+    assert at.session_state["mi_label"] == "kind"
+    assert any("**mine**: 60 rows × 2 features, 2 classes" in c.value for c in at.caption)
+    assert len(charts(at)) == 1
+    notes = " ".join(m.value for m in at.markdown)
+    assert said in notes and "Imputed 6 missing cells in 1 column with the column median" in notes
+
+
+def test_a_truncated_parquet_upload_is_a_message_not_a_traceback():
+    at = inspector({"data": "upload", "methods": "pca"})
+    content = _upload_table("parquet")
+    at.sidebar.get("file_uploader")[0].set_value(
+        ("cut.parquet", content[: len(content) // 2], "application/octet-stream")
+    )
+    at.run()
+    assert not at.exception and not charts(at)
+    assert len(at.error) == 1 and "Parquet file could not be read" in at.error[0].value
+    assert "Upload the whole file again" in at.error[0].value
+
+
 @pytest.mark.parametrize("content", [b"", b"a,b,c\n", b"\x89PNG\r\n\x1a\n\x00\x00\x00binary"])
 def test_bad_upload_gives_a_message_and_the_app_stays_usable(content):
     at = inspector({"data": "upload", "methods": "pca"})

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.data import tables
+from engine.data import formats, tables
 from engine.data.datasets import list_samples
 from engine.data.tables import (
     Table,
@@ -46,7 +46,10 @@ BAD_FILES = {
         b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)),
         "not look like a CSV",
     ),
-    "gzip": (gzip.compress(b"a,b\n1,2\n3,4\n"), "gzip"),
+    "gzip cut short": (
+        gzip.compress(b"a,b\n" + b"1,2\n" * 500)[:30],
+        "gzip-compressed file could not be unpacked",
+    ),
     "NUL bytes": (b"a,b\n1,2\x00\x00\x003\n", "not look like a CSV"),
     "control characters": (bytes(range(1, 9)) * 50, "not look like a CSV"),
     "broken UTF-16": (b"\xff\xfea\x00,\x00\x00\xd8", "UTF-16"),
@@ -71,10 +74,10 @@ def test_excel_workbook_is_refused_with_advice():
 
 def test_file_over_the_upload_limit_is_refused(monkeypatch):
     data = b"a,b\n1,2\n3,4\n5,6\n"
-    monkeypatch.setattr(tables, "MAX_UPLOAD_BYTES", len(data) - 1)
+    monkeypatch.setattr(formats, "MAX_UPLOAD_BYTES", len(data) - 1)
     with pytest.raises(ValueError, match="more than the .* limit"):
         read_table(data)
-    monkeypatch.setattr(tables, "MAX_UPLOAD_BYTES", len(data))
+    monkeypatch.setattr(formats, "MAX_UPLOAD_BYTES", len(data))
     assert len(read_table(data).frame) == 3
 
 
@@ -93,8 +96,8 @@ def test_a_file_wider_than_the_column_limit_is_refused_before_it_is_parsed(monke
     assert read_table(ok.encode()).frame.shape == (3, side + 1)
 
 
-def test_upload_limit_matches_streamlit_config():
-    assert tables.MAX_UPLOAD_BYTES == 200 * 1024 * 1024
+def test_upload_limit_is_one_number_in_megabytes():
+    assert formats.MAX_UPLOAD_BYTES == formats.MAX_UPLOAD_MB * 2**20
 
 
 @pytest.mark.parametrize(

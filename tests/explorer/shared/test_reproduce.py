@@ -145,6 +145,21 @@ def test_inspector_script_reads_the_uploaded_file_and_matches_the_engine(tmp_pat
     assert out["isomap"]["continuity"] != out["pca"]["continuity"]
 
 
+def test_inspector_script_reads_an_uploaded_parquet_file_as_the_page_did(tmp_path):
+    import pandas as pd
+
+    path = tmp_path / "roll.parquet"
+    pd.read_csv(SAMPLE_DIR / "swiss_roll_3d.csv").to_parquet(path, index=False)
+    opts, cfg = TableOptions(label="segment", max_rows=150, seed=4), EmbedConfig("pca", seed=4)
+    text = reproduce.inspector_script(DataSource.of_upload(path.name, digest(path.read_bytes()), opts), [cfg])
+    assert "Parquet" in text, "the script says which formats it reads"
+    out = run_script(text, tmp_path, path.name)
+    data = table_to_dataset(read_table(path.read_bytes(), path.name), opts)
+    assert data.notes[0].endswith("(Parquet).") and data.n_samples == 150
+    np.testing.assert_allclose(out["pca"]["first_point"], embed(data.X, cfg).coords[0], rtol=1e-10)
+    html_plot(tmp_path / "roll_pca.html")
+
+
 def test_boundaries_script_fits_the_same_models(tmp_path):
     source = DataSource.of_sample("iris_flowers", TableOptions(label="species"))
     setup = ArenaConfig(grid_size=40, seed=2)

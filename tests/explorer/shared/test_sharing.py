@@ -52,7 +52,7 @@ def test_every_page_offers_its_link_with_its_state(name):
 def test_a_link_from_an_upload_falls_back_to_a_sample_and_says_so():
     at = open_page(*PAGES["inspector"][:1], {"data": "upload", "methods": "pca", "label": "kind"})
     assert not at.exception and not at.error
-    note = next(i.value for i in at.info if "link was made from an uploaded CSV" in i.value)
+    note = next(i.value for i in at.info if "link was made from an uploaded table" in i.value)
     assert "breast_cancer_clinic.csv is shown instead" in note
     assert len(charts(at)) == 1
     at.sidebar.get("file_uploader")[0].set_value(("mine.csv", b"a,b,kind\n" + b"".join(
@@ -65,7 +65,10 @@ def test_a_link_from_an_upload_falls_back_to_a_sample_and_says_so():
 def test_choosing_upload_yourself_waits_for_the_file():
     at = open_page(*PAGES["inspector"])
     at.sidebar.selectbox(key="mi_data").set_value("upload").run()
-    assert any(i.value.startswith("Upload a CSV file") for i in at.info) and charts(at) == []
+    assert (
+        any(i.value.startswith("Upload a CSV, Parquet, Feather or Excel file") for i in at.info)
+        and charts(at) == []
+    )
 
 
 def test_presentation_mode_enlarges_figures_and_hides_chosen_controls():

@@ -5,6 +5,7 @@ What to notice: every scenario link carries its whole state in the URL, so it ca
 
 import streamlit as st
 
+from engine.data.formats import MAX_UPLOAD_MB
 from explorer.nav import page
 from explorer.scenarios import SCENARIOS
 
@@ -45,9 +46,10 @@ st.markdown(
 
 st.subheader("Your own data")
 st.markdown(
-    "Open the **Manifold inspector**, choose *Upload a CSV…* in the sidebar and drop a file: "
-    "comma, semicolon or tab separated, UTF-8 or Latin-1. Text columns, missing values and "
-    "very large files are handled, and everything that was changed is listed on screen. "
+    "Open the **Manifold inspector**, choose *Upload a table…* in the sidebar and drop a file of up to "
+    f"{MAX_UPLOAD_MB:,} MB: a CSV (comma, semicolon or tab separated, UTF-8 or Latin-1, also as .csv.gz "
+    "or .zip), Parquet, Feather, or an Excel .xlsx workbook (its first sheet). Text columns, missing "
+    "values and a million rows are handled, and everything that was changed is listed on screen. "
     "Every plot exports as interactive HTML (and PNG/SVG where Chromium is installed), and "
     "the coordinates as CSV."
 )

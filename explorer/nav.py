@@ -17,6 +17,7 @@ PAGES = {  # url path -> (file, title, icon)
     "cnn": ("convolutional_networks.py", "Convolutional networks", ":material/grid_on:"),
     "latent": ("latent_manifolds.py", "Latent manifolds", ":material/blur_on:"),
     "geometry": ("manifold_geometry.py", "Manifold geometry", ":material/hub:"),
+    "explain": ("explanations.py", "Explanations", ":material/psychology_alt:"),
 }
 
 

@@ -101,6 +101,23 @@ SCENARIOS: tuple[Scenario, ...] = (
              "Press Train: the encoder never sees a label, only two shifted, noisy views of each digit to place "
              "together on the sphere; yet the colours gather, and the 5-NN accuracy climbs far above the random "
              "encoder's. Raw 8 x 8 pixels still score higher: the page says so. Turn augmentation off and compare."),
+    Scenario("The ensemble's explanation is its members' average", "explain",
+             {"data": "moons", "models": "logreg,knn,tree", "vmembers": "logreg,knn,tree", "w_logreg": "2",
+              "stacking": "0", "focus": "voting"},
+             "A soft vote with weights 2, 1, 1: its SHAP values at the point are exactly the weighted mean of its "
+             "three members' (the gap is a rounding error, about 1e-16), because Shapley values are linear in the "
+             "function they explain. Click the plane to explain another point: the gap stays at rounding error."),
+    Scenario("LIME changes its mind", "explain",
+             {"data": "breast_cancer", "models": "logreg", "voting": "0", "stacking": "0", "method": "lime",
+              "stab": "1", "focus": "logreg"},
+             "The same logistic regression, the same point, five seeds: LIME's five most important features overlap "
+             "by a Jaccard of about 0.3 from run to run, sampled SHAP's by about 0.65. One LIME explanation of 30 "
+             "features is one draw, not the answer."),
+    Scenario("A tree reads one feature, a forest reads several", "explain",
+             {"data": "breast_cancer", "models": "tree,forest", "tree_max_depth": "1", "voting": "0", "stacking": "0",
+              "part": "global", "absshap": "1"},
+             "A one-split tree puts all its importance on one feature (effective features 1.0); a forest of 100 "
+             "deeper trees spreads it over a dozen (its top feature holds about an eighth)."),
     Scenario("Unroll the Swiss roll", "inspector",
              {"data": "swiss_roll", "n": "1500", "methods": "pca,isomap,lle"},
              "PCA squashes the roll flat and mixes its ends; Isomap follows distances along the sheet and "

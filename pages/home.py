@@ -25,6 +25,7 @@ st.markdown(
     "**Latent manifolds** squeezes data through a 2- or 3-unit autoencoder and compares a linear one with PCA. "
     "**Manifold geometry** draws the neighbour graph over the data, measures distances along it, and shows "
     "how two labels per class and the graph label a whole dataset. "
+    "**Explanations** shows why each model and ensemble decided what it did, feature by feature, side by side. "
     "Use generated data, scikit-learn's bundled sets, the sample CSVs or **your own file**."
 )
 

@@ -20,6 +20,7 @@ OPTIMIZERS = "../pages/optimizer_paths.py"
 CNN = "../pages/convolutional_networks.py"
 LATENT = "../pages/latent_manifolds.py"
 GEOMETRY = "../pages/manifold_geometry.py"
+EXPLAIN = "../pages/explanations.py"
 
 
 def open_page(query: dict | None = None, page: str | None = None) -> AppTest:
@@ -51,6 +52,10 @@ def latent_page(query: dict | None = None) -> AppTest:
 
 def geometry_page(query: dict | None = None) -> AppTest:
     return open_page(query, GEOMETRY)
+
+
+def explain_page(query: dict | None = None) -> AppTest:
+    return open_page(query, EXPLAIN)
 
 
 def optimizer_page(query: dict | None = None) -> AppTest:

@@ -1,0 +1,1 @@
+"""The Explanations view: why each model and ensemble decided what it did."""

@@ -19,7 +19,7 @@ PAGES = {
     "cnn": ("../pages/convolutional_networks.py", {"data": "digits", "channels": "4,8"}),
     "latent": ("../pages/latent_manifolds.py", {"data": "iris", "latent": "3"}),
     "geometry": ("../pages/manifold_geometry.py", {"data": "moons", "n": "300", "part": "labels", "per": "3"}),
-    "explain": ("../pages/explanations.py", {"data": "moons", "models": "logreg,tree", "stacking": "0", "method": "lime"}),
+    "explain": ("../pages/explanations.py", {"data": "circles", "models": "logreg,tree", "stacking": "0", "method": "lime"}),
 }  # fmt: skip
 
 

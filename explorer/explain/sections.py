@@ -73,6 +73,36 @@ def point_inputs(data: Dataset, test: np.ndarray) -> None:
         )
     st.number_input("Row explained (-1: the first test row)", -1, data.n_samples - 1, key=f"{P}_row",
                     disabled=data.n_features == 2 and bool(st.session_state.get(f"{P}_own")))  # fmt: skip
+    if data.n_features > 2:
+        _row_table(data, test)
+
+
+TABLE_ROWS = 200  # test rows listed to pick the explained one from
+
+
+def _picked_row() -> None:
+    event = st.session_state.get(f"{P}_rows")
+    rows = (event or {}).get("selection", {}).get("rows", []) if event else []
+    shown = st.session_state.get(f"_{P}_shown_rows", [])
+    if rows and rows[0] < len(shown):
+        st.session_state[f"{P}_row"] = int(shown[rows[0]])
+
+
+def _row_table(data: Dataset, test: np.ndarray) -> None:
+    """The first test rows in their own values; selecting one explains it."""
+    shown = [int(r) for r in test[:TABLE_ROWS]]
+    st.session_state[f"_{P}_shown_rows"] = shown
+    frame = (
+        data.original if data.original is not None else pd.DataFrame(data.X, columns=list(data.feature_names))
+    )
+    view = frame.iloc[shown].copy()
+    view.insert(
+        0, "(class)" if "class" in view.columns else "class", [data.class_names[c] for c in data.y[shown]]
+    )
+    view.index = shown
+    st.dataframe(view, key=f"{P}_rows", on_select=_picked_row, selection_mode="single-row", height=220,
+                 width="stretch")  # fmt: skip
+    st.caption(f"The first {len(shown)} test rows, in the table's own values: select one to explain it.")
 
 
 def plane(data: Dataset, train, test, model_cfg, x: np.ndarray, extra=None) -> None:

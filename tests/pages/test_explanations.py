@@ -140,8 +140,13 @@ def test_a_model_that_fails_is_said_on_its_own_and_the_others_are_explained():
     assert any(w.value.startswith("Quadratic discriminant could not be fitted") for w in at.warning), [
         w.value for w in at.warning
     ]
-    (table,) = at.dataframe
+    (table,) = [d for d in at.dataframe if "residual" in d.value.columns]
     assert list(table.value["model"]) == ["Logistic regression"]
+    rows = next(d for d in at.dataframe if "class" in d.value.columns)
+    assert len(rows.value) == 24 and list(rows.value.columns)[:2] == [
+        "class",
+        "a",
+    ]  # the 24 test rows, to pick from
 
 
 def test_a_class_too_rare_to_split_is_refused_with_a_sentence():

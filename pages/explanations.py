@@ -14,7 +14,7 @@ import streamlit as st
 
 from explorer.boundaries import controls as bw
 from explorer.explain import compute, controls, sections
-from explorer.shared import widgets
+from explorer.shared import reproduce, reproduce_views, widgets
 
 P = sections.P
 TABLE = controls.params()
@@ -43,10 +43,15 @@ if not cfgs:
     st.stop()
 try:
     train, test = compute.split(key, data.y, choice.test, seed)
-    part = {"point": sections.point_part, "global": sections.global_part, "images": sections.images_part}
-    if choice.part == "whatif":
+    if choice.part == "point":
+        x, point = sections.point_part(data, key, cfgs, choice, train, test, seed)
+        st.download_button("Python script", lambda: reproduce_views.explain_script(key, cfgs, point, x, choice.test, seed),
+                           f"{data.name}_explanations.py", "text/x-python", key=f"{P}_script", on_click="ignore",
+                           help=reproduce.HELP)  # fmt: skip
+    elif choice.part == "whatif":
         sections.whatif_part(data, key, cfgs, choice, train, test)
     else:
+        part = {"global": sections.global_part, "images": sections.images_part}
         part[choice.part](data, key, cfgs, choice, train, test, seed)
 except ValueError as exc:  # a class missing from the split, too many features, a bad point
     st.error(str(exc))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import streamlit as st
 
 from explorer.geometry import compute, controls, gcn_sections, sections
-from explorer.shared import widgets
+from explorer.shared import reproduce, reproduce_views, widgets
 
 P = sections.P
 TABLE = (
@@ -28,6 +28,7 @@ try:
     loaded = gcn_sections.karate_source(P) if part == "gcn" else None
     loaded = loaded or widgets.data_source(P, seed)
     graph_cfg = controls.graph_controls(P) if loaded != gcn_sections.KARATE else None
+    label_cfg = gcn_cfg = None
     if part == "labels":
         label_cfg = controls.label_controls(P, seed, graph_cfg)
     elif part == "gcn":
@@ -35,11 +36,27 @@ try:
 except ValueError as exc:
     st.error(str(exc))
     loaded = None
+    graph_cfg = label_cfg = gcn_cfg = None
 widgets.sync_to_url(P, TABLE)
 if loaded is None:
     st.stop()
+
+
+def script_button(source, name: str) -> None:
+    """The Python script that recomputes what this part shows."""
+    src = int(st.session_state.get(f"{P}_src", 0))
+    per = int(st.session_state.get(f"{P}_per", 2))
+    alpha = float(st.session_state.get(f"{P}_alpha", 0.99))
+    text = lambda: reproduce_views.geometry_script(  # noqa: E731
+        source, graph_cfg, part, seed, src, label_cfg if part == "labels" else None,
+        gcn_cfg if part == "gcn" else None, per, alpha)  # fmt: skip
+    st.download_button("Python script", text, f"{name}_geometry.py", "text/x-python", key=f"{P}_script",
+                       on_click="ignore", help=reproduce.HELP)  # fmt: skip
+
+
 if part == "gcn" and loaded == gcn_sections.KARATE:
     gcn_sections.karate(gcn_cfg, P)
+    script_button(None, "karate")
     st.stop()
 data, key = loaded
 widgets.data_notes(data)
@@ -60,3 +77,4 @@ try:
         gcn_sections.on_data(data, key, survey, graph_cfg, gcn_cfg, seed, P)
 except ValueError as exc:  # no label in a class, every point labelled, too many classes
     st.error(str(exc))
+script_button(key, data.name)

@@ -131,7 +131,8 @@ def _sums(attrs) -> pd.DataFrame:
                          for a in attrs if not a.error])  # fmt: skip
 
 
-def point_part(data: Dataset, key, cfgs, ch, train, test, seed: int) -> None:
+def point_part(data: Dataset, key, cfgs, ch, train, test, seed: int) -> tuple[np.ndarray, PointConfig]:
+    """Every model's attributions at the point; (the point, the config), for the page's script."""
     point_inputs(data, test)
     x, what = the_point(data, test)
     if data.n_features == 2:
@@ -168,6 +169,7 @@ def point_part(data: Dataset, key, cfgs, ch, train, test, seed: int) -> None:
         overlaps = " · ".join(f"{m.method.upper()} **{m.jaccard:.2f}**" for m in s.methods)
         st.markdown(f"Top-{s.top_k} overlap across {len(s.seeds)} seeds (mean pairwise Jaccard; 1 = the same features "
                     f"every time), {s.label}: {overlaps}.")  # fmt: skip
+    return x, cfg
 
 
 def global_part(data: Dataset, key, cfgs, ch, train, test, seed: int) -> None:

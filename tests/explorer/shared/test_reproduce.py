@@ -324,3 +324,55 @@ def test_latent_page_offers_a_script_that_reproduces_its_gan(tmp_path):
     assert out["d_loss"] == pytest.approx(float(stored.d_loss[-1]), rel=1e-3)
     assert out["steps"] == 60
     assert "frames" in html_plot(tmp_path / "moons_gan.html")
+
+
+def test_geometry_scripts_reproduce_the_graph_the_few_labels_and_the_gcn(tmp_path):
+    from engine.geometry.few_labels import FewLabelsConfig
+    from engine.geometry.gcn import GCNConfig
+    from engine.geometry.graph import GraphConfig
+    from explorer.shared import reproduce_views
+    from tests.apptest import geometry_page
+
+    at = geometry_page({"data": "swiss_roll", "n": "600", "noise": "0.3", "k": "15"})
+    assert not at.exception and [b.proto.label for b in script_buttons(at)] == ["Python script"]
+    roll = DataSource.of_config(DatasetConfig("swiss_roll", n_samples=600, noise=0.3, n_classes=3, seed=0))
+    out = run_script(reproduce_views.geometry_script(roll, GraphConfig(k=15), "graph", 0), tmp_path)
+    assert f"{out['edges']:,}" == metric(at, "Edges") and str(out["components"]) == metric(
+        at, "Pieces (components)"
+    )
+    assert f"{out['stretch']:.1f}×" in " ".join(m.value for m in at.markdown)
+    html_plot(tmp_path / "swiss_roll_geodesic.html")
+    moons = DataSource.of_config(DatasetConfig("moons", n_samples=300, noise=0.05, n_classes=3, seed=0))
+    at = geometry_page({"data": "moons", "n": "300", "noise": "0.05", "part": "labels"})
+    out = run_script(reproduce_views.geometry_script(moons, GraphConfig(), "labels", 0, labels=FewLabelsConfig()),
+                     tmp_path)  # fmt: skip
+    assert f"{out['spread']:.3f}" == metric(at, "Label spreading") and out["labelled"] == 4
+    out = run_script(
+        reproduce_views.geometry_script(None, None, "gcn", 0, gcn=GCNConfig(epochs=50)), tmp_path
+    )
+    assert 0.8 <= out["gcn_accuracy"] <= 1 and 0.8 <= out["label_spreading"] <= 1
+
+
+def test_the_explanations_script_explains_the_same_point_alike(tmp_path):
+    from engine.classify.explain.local import PointConfig
+    from explorer.shared import reproduce_views
+    from tests.apptest import explain_page
+
+    at = explain_page({"data": "circles", "models": "logreg,tree", "voting": "0", "stacking": "0"})
+    assert (
+        not at.exception and not at.error and [b.proto.label for b in script_buttons(at)] == ["Python script"]
+    )
+    (table,) = [d.value for d in at.dataframe if "residual" in d.value.columns]
+    source = DataSource.of_config(DatasetConfig("circles", n_samples=500, noise=0.3, n_classes=3, seed=0))
+    data = make_dataset(source.dataset)
+    from engine.classify.fit import split
+
+    _, test = split(data.y, 0.3, 0)
+    cfgs = [ModelConfig("logreg"), ModelConfig("tree")]
+    out = run_script(
+        reproduce_views.explain_script(source, cfgs, PointConfig(), data.X[test[0]], 0.3, 0), tmp_path
+    )
+    for _, row in table.iterrows():
+        assert out[row["model"]]["f(x)"] == pytest.approx(row["f(x)"], rel=1e-9)
+        assert out[row["model"]]["base"] == pytest.approx(row["base E[f]"], rel=1e-9)
+    html_plot(tmp_path / "circles_attributions.html")

@@ -8,7 +8,7 @@ import streamlit as st
 from engine.optim.sphere import SphereConfig
 from explorer.optimizers import compute
 from explorer.optimizers import sphere_figures as sf
-from explorer.shared import downloads
+from explorer.shared import downloads, reproduce, reproduce_views
 
 FAR = 1.0  # degrees from ±v₁ beyond which a method's end is called "not at ±v₁"
 
@@ -28,7 +28,8 @@ def show(prefix: str, cfg: SphereConfig) -> None:
             )
     st.info(summary(result), icon=":material/public:")
     name, table = "sphere_race", lambda: sf.sphere_table(result)
-    downloads.chart(sf.sphere_figure(result), name, f"{prefix}_sphere", table=table)
+    downloads.chart(sf.sphere_figure(result), name, f"{prefix}_sphere", table=table,
+                    beside=lambda: _script(prefix, cfg))  # fmt: skip
     st.caption(
         "Drag to turn the sphere. The colour is xᵀAx; the white diamonds are ±v₁, the eigenvector of the "
         "smallest eigenvalue, where xᵀAx is least on the sphere. Riemannian and projected GD trace nearly the "
@@ -42,6 +43,11 @@ def show(prefix: str, cfg: SphereConfig) -> None:
         "(Riemannian with rate η is projected with η/(1 + 2η·xᵀAx)). The penalty method never projects: "
         "it settles where xᵀAx + μ(‖x‖² − 1)² is least, off the sphere, so its xᵀAx dips below λ₁."
     )
+
+
+def _script(prefix: str, cfg: SphereConfig) -> None:
+    st.download_button("Python script", lambda: reproduce_views.sphere_script(cfg), "sphere_race.py", "text/x-python",
+                       key=f"{prefix}_script", on_click="ignore", help=reproduce.HELP)  # fmt: skip
 
 
 def summary(result) -> str:

@@ -97,3 +97,20 @@ def explain_script(source: DataSource, cfgs: Any, point: Any, x: np.ndarray, tes
     return script_text(f"Explanations: why each model decided what it did on {name}.",
                        f"Writes {name}_attributions.html and prints each model's f(x), base and residual as JSON.",
                        imports, body)  # fmt: skip
+
+
+def sphere_script(cfg: Any) -> str:
+    """Optimizer paths on the unit sphere: race the three methods of `cfg` (SphereConfig) and draw them."""
+    imports = ["from engine.optim.sphere import SphereConfig, race_sphere",
+               "from explorer.optimizers.sphere_figures import sphere_figure"]  # fmt: skip
+    body = [
+        f"result = race_sphere({literal(cfg)})",
+        "fig = sphere_figure(result)",
+        'fig.write_html("sphere_race.html")',
+        SHOW,
+        'print(json.dumps({label: {"distance": float(result.distance[-1, i]), "objective": float(result.objective[-1, i]),',
+        '                          "angle": float(result.angle[-1, i])} for i, label in enumerate(result.labels)}))',
+    ]
+    return script_text("Optimizer paths: minimising xᵀAx on the unit sphere.",
+                       "Writes sphere_race.html and prints each method's last distance from the sphere, objective and "
+                       "angle to the smallest eigenvector as JSON.", imports, body)  # fmt: skip

@@ -376,3 +376,19 @@ def test_the_explanations_script_explains_the_same_point_alike(tmp_path):
         assert out[row["model"]]["f(x)"] == pytest.approx(row["f(x)"], rel=1e-9)
         assert out[row["model"]]["base"] == pytest.approx(row["base E[f]"], rel=1e-9)
     html_plot(tmp_path / "circles_attributions.html")
+
+
+def test_the_sphere_script_races_the_same_methods(tmp_path):
+    from engine.optim.sphere import SphereConfig, race_sphere
+    from explorer.shared import reproduce_views
+
+    at = optimizer_page({"surface": "sphere", "ssteps": "100"})
+    assert (
+        not at.exception and not at.error and [b.proto.label for b in script_buttons(at)] == ["Python script"]
+    )
+    cfg = SphereConfig(steps=100)
+    ref = race_sphere(cfg)
+    out = run_script(reproduce_views.sphere_script(cfg), tmp_path)
+    for i, label in enumerate(ref.labels):
+        assert out[label]["objective"] == pytest.approx(float(ref.objective[-1, i]), rel=1e-12)
+    html_plot(tmp_path / "sphere_race.html")

@@ -42,12 +42,23 @@ def split(key: DataSource, y: np.ndarray, test: float, seed: int) -> tuple[np.nd
     return stored(("explain_split", key, test, seed), lambda: stratified(y, test, seed))
 
 
-def point(key: DataSource, data, train, cfgs: tuple, x: np.ndarray, cfg: Any) -> Any:
+def point(key: DataSource, data, train, cfgs: tuple, x: np.ndarray, cfg: Any, progress=None) -> Any:
+    """Every model's attributions at x, one model at a time (each stored on its own, so a rerun or a
+    Stop keeps those done); `progress(done, total, label)` after each. The same as one call of
+    `explain_point` on the whole lineup: every call draws the same seeded background."""
+    from dataclasses import replace
+
     from engine.classify.explain.local import explain_point
 
     _ready()
-    return stored(("explain_point", key, len(train), cfgs, tuple(x.tolist()), cfg),
-                  lambda: explain_point(data.X, data.y, train, cfgs, x, cfg, data.feature_names))  # fmt: skip
+    point_key = tuple(x.tolist())
+    results = []
+    for i, model in enumerate(cfgs):
+        results.append(stored(("explain_point", key, len(train), model, point_key, cfg),
+                              lambda m=model: explain_point(data.X, data.y, train, [m], x, cfg, data.feature_names)))  # fmt: skip
+        if progress is not None:
+            progress(i + 1, len(cfgs), results[-1].models[0].label)
+    return replace(results[0], models=tuple(r.models[0] for r in results))
 
 
 def stability(key: DataSource, data, train, model_cfg, x: np.ndarray, cfg: Any) -> Any:

@@ -138,8 +138,16 @@ def point_part(data: Dataset, key, cfgs, ch, train, test, seed: int) -> tuple[np
     if data.n_features == 2:
         plane(data, train, test, cfgs[ch.focus], x)
     cfg = PointConfig(method=ch.method, target_class=ch.target, seed=seed)
-    with st.spinner(f"Explaining {what} for {len(cfgs)} models…"):
-        r = compute.point(key, data, train, tuple(cfgs), x, cfg)
+    bar = st.empty()
+
+    def progress(done: int, total: int, label: str) -> None:
+        bar.progress(done / total, text=f"Explained {label} ({done} of {total})")
+
+    bar.progress(0.0, text=f"Explaining {what} for {len(cfgs)} models…")
+    try:
+        r = compute.point(key, data, train, tuple(cfgs), x, cfg, progress)
+    finally:
+        bar.empty()
     if r.note:
         st.warning(r.note)
     _failures(r.models)

@@ -1,6 +1,7 @@
 """`principal_axes`: the one PCA fit of the engine, for a layer's shared projection
-(`engine.nets.analysis`), the classifiers' 2-D plane (`engine.classify.arena`) and UMAP's fallback
-start (`engine.embed.umap`).
+(`engine.nets.analysis`), the classifiers' 2-D plane (`engine.classify.arena`), the Manifold
+inspector's PCA (`engine.embed.fits`) and UMAP's fallback start (`engine.embed.umap`);
+`Principal.project` gives rows' coordinates on its axes.
 
 The axes are eigenvectors of the scatter matrix, accumulated in float64 over blocks of rows, so a
 float32 stack of millions of activations is never copied whole; rows wider than EIGH_MAX_DIMS (a
@@ -32,6 +33,15 @@ class Principal:
     def shares(self) -> np.ndarray:
         """(k,) share of the total scatter along each axis; 1 per axis when there is none at all."""
         return self.variance / self.total if self.total > 0 else np.ones_like(self.variance)
+
+    def project(self, X: np.ndarray) -> np.ndarray:
+        """(N, k) float64 coordinates of the rows of X (N, d) on the axes, centred BLOCK_ROWS rows
+        at a time so that no centred copy of X is made."""
+        out = np.empty((X.shape[0], self.axes.shape[1]))  # (N, k)
+        for start in range(0, X.shape[0], BLOCK_ROWS):
+            rows = slice(start, start + BLOCK_ROWS)
+            np.matmul(X[rows] - self.mean, self.axes, out=out[rows])
+        return out
 
 
 def principal_axes(X: np.ndarray, k: int, max_rows: int | None = None, seed: int = 0) -> Principal:

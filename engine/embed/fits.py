@@ -1,11 +1,12 @@
 """How each embedding method runs: one seeded `fit_*(X, cfg, on_layout)` per method, named by
 its entry in `engine.embed.methods.METHODS`.
 
-A fit builds the method's estimator (scikit-learn, umap-learn, or `engine.embed.live` for UMAP and
-t-SNE), imported on first use so that importing this module stays cheap, and keeps the method's
-own quirks with it: Isomap draws from NumPy's global generator (`global_rng_pinned`), LLE's sparse
-eigen-solver may fail where the dense one succeeds, umap-learn changes numba's thread count, and
-PCA reports its explained variance. Only UMAP and t-SNE call `on_layout`.
+A fit builds the method's estimator (scikit-learn, umap-learn, `engine.pca` for PCA, or
+`engine.embed.live` for UMAP and t-SNE), imported on first use so that importing this module stays
+cheap, and keeps the method's own quirks with it: Isomap draws from NumPy's global generator
+(`global_rng_pinned`), LLE's sparse eigen-solver may fail where the dense one succeeds, umap-learn
+changes numba's thread count, and PCA reports its explained variance. Only UMAP and t-SNE call
+`on_layout`.
 """
 
 from __future__ import annotations
@@ -43,11 +44,12 @@ def global_rng_pinned(seed: int) -> Iterator[None]:
 
 
 def fit_pca(X: np.ndarray, cfg: EmbedConfig, on_layout: Layout | None = None) -> Fit:
-    from sklearn.decomposition import PCA
+    """The engine's one PCA fit (`engine.pca.principal_axes`: a blocked scatter matrix, no copy of
+    X), whose coordinates and variance ratios are scikit-learn's PCA's, signs included."""
+    from engine.pca import principal_axes
 
-    model = PCA(cfg.n_components, random_state=cfg.seed)
-    coords = model.fit_transform(X)
-    return coords, np.asarray(model.explained_variance_ratio_, dtype=np.float64), ()
+    pca = principal_axes(X, cfg.n_components, seed=cfg.seed)
+    return pca.project(X), pca.shares, ()
 
 
 def fit_kernel_pca(X: np.ndarray, cfg: EmbedConfig, on_layout: Layout | None = None) -> Fit:

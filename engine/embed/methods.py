@@ -131,6 +131,7 @@ METHODS: dict[str, MethodSpec] = {
 }
 
 MEMORY_SHARE = 0.25  # share of the free memory the dense matrices may take
+BLOCK_ROWS = 8192  # rows standardised or compared at a time (a few MB, cache-sized)
 
 
 @dataclass(frozen=True)
@@ -174,12 +175,27 @@ def _memory_rows(method: str) -> int | None:
 
 
 def standardize(X: np.ndarray) -> np.ndarray:
-    """Columns with zero mean and unit variance; constant columns become all zeros."""
+    """Columns with zero mean and unit variance; constant columns become all zeros.
+
+    A new float64 array; the variance and the output are computed BLOCK_ROWS rows at a time, so no
+    temporary copy of X is made. A column counts as constant only when all its values are equal.
+    """
     X = np.asarray(X, dtype=np.float64)  # (n_samples, n_features)
-    out = np.zeros_like(X)
-    varying = np.ptp(X, axis=0) > 0  # (n_features,)
-    cols = X[:, varying]
-    out[:, varying] = (cols - cols.mean(axis=0)) / cols.std(axis=0)
+    mean = X.mean(axis=0)  # (n_features,)
+    out = np.empty_like(X)
+    squares = np.zeros(X.shape[1])  # (n_features,) sum of squared deviations
+    for start in range(0, X.shape[0], BLOCK_ROWS):
+        block = np.subtract(X[start : start + BLOCK_ROWS], mean, out=out[start : start + BLOCK_ROWS])
+        squares += np.einsum("ij,ij->j", block, block)
+    std = np.sqrt(squares / max(X.shape[0], 1))
+    # a constant column's std is at most its mean's rounding error (far below 1e-6 |mean|): only
+    # columns that small are checked value by value
+    small = np.flatnonzero(std <= 1e-6 * np.abs(mean))
+    constant = [j for j in small if (X[:, j] == X[0, j]).all()]
+    std[constant] = 1.0
+    for start in range(0, X.shape[0], BLOCK_ROWS):
+        out[start : start + BLOCK_ROWS] /= std
+    out[:, constant] = 0.0
     return out
 
 
@@ -201,7 +217,9 @@ def embed(
     X = _as_matrix(X)  # (n_samples, n_features)
     report(0.0, f"Preparing {X.shape[0]:,} rows for {spec.label}")
     index, notes = _choose_rows(X.shape[0], cfg)  # (n_used,)
-    Xs = (standardize(X) if cfg.scale else X)[index]  # (n_used, n_features)
+    Xs = standardize(X) if cfg.scale else X  # (n_samples, n_features)
+    if len(index) < len(Xs):
+        Xs = Xs[index]  # (n_used, n_features)
     _check_data(Xs, cfg)
     if spec.warns_pieces:
         notes += _graph_notes(Xs, cfg)
@@ -276,7 +294,7 @@ def _check_data(X: np.ndarray, cfg: EmbedConfig) -> None:
     label = spec.label
     if n < dims + 2:
         raise ValueError(f"{label} needs at least {dims + 2} rows for {dims}-D; this table has {n}.")
-    if not np.ptp(X, axis=0).any():
+    if _identical_rows(X):
         raise ValueError("All rows are identical, so there is no shape to embed.")
     if spec.uses_neighbors and k >= n:
         raise ValueError(f"n_neighbors must be smaller than the {n} rows; pick at most {n - 1}.")
@@ -298,6 +316,12 @@ def _check_data(X: np.ndarray, cfg: EmbedConfig) -> None:
             f"Hessian LLE needs n_neighbors greater than n_components * (n_components + 3) / 2 "
             f"= {needed}; set it to {needed + 1} or more, or use the 'standard' method."
         )
+
+
+def _identical_rows(X: np.ndarray) -> bool:
+    """Whether every row of X equals the first, compared BLOCK_ROWS rows at a time (most tables
+    differ within the first block)."""
+    return not any((X[start : start + BLOCK_ROWS] != X[0]).any() for start in range(0, len(X), BLOCK_ROWS))
 
 
 def _graph_notes(X: np.ndarray, cfg: EmbedConfig) -> tuple[str, ...]:

@@ -42,3 +42,12 @@ def test_a_seeded_sample_beyond_max_rows():
     np.testing.assert_array_equal(a.axes, b.axes)
     assert not np.array_equal(a.mean, principal_axes(X, 2).mean)
     np.testing.assert_allclose(a.axes, principal_axes(X, 2).axes, atol=0.1)
+
+
+def test_project_equals_the_centred_rows_times_the_axes_over_several_blocks():
+    from engine.pca import BLOCK_ROWS
+
+    X = _data(n=2 * BLOCK_ROWS + 17) + 1e3  # the last block is short; the offset makes centring matter
+    pca = principal_axes(X, 2)
+    np.testing.assert_allclose(pca.project(X), (X - pca.mean) @ pca.axes, rtol=1e-12, atol=1e-9)
+    assert pca.project(X[:0]).shape == (0, 2)

@@ -150,6 +150,43 @@ def test_standardize_matches_standard_scaler_and_zeroes_constant_columns():
     assert np.all(out[:, 3] == 0.0)
 
 
+def test_pca_equals_sklearns_pca_signs_included_on_a_table_of_several_blocks():
+    from sklearn.decomposition import PCA
+    from sklearn.preprocessing import StandardScaler
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(2 * emb.BLOCK_ROWS + 5, 6)) @ rng.normal(size=(6, 6)) + 50.0  # (16389, 6)
+    for scale in (True, False):
+        e = embed(X, EmbedConfig(method="pca", scale=scale))
+        Z = StandardScaler().fit_transform(X) if scale else X
+        ref = PCA(2).fit(Z)
+        np.testing.assert_allclose(e.explained_variance, ref.explained_variance_ratio_, rtol=1e-10)
+        coords = ref.transform(Z)  # (n, 2); sklearn's signs: each axis's largest loading positive
+        np.testing.assert_allclose(e.coords, coords, rtol=1e-8, atol=1e-9 * np.abs(coords).max())
+
+
+def test_standardize_over_several_blocks_zeroes_only_truly_constant_columns():
+    from sklearn.preprocessing import StandardScaler
+
+    n = 2 * emb.BLOCK_ROWS + 5
+    rng = np.random.default_rng(1)
+    nearly = 1e6 + rng.normal(scale=1e-3, size=n)  # std 1e-9 of its mean, yet not constant
+    X = np.c_[rng.normal(3, 2, n), np.full(n, 0.1), nearly, np.zeros(n)]
+    out = standardize(X)
+    np.testing.assert_allclose(out[:, 0], StandardScaler().fit_transform(X[:, :1])[:, 0], atol=1e-12)
+    assert np.all(out[:, [1, 3]] == 0.0)
+    # the float64 mean of values near 1e6 is off by ~1e-9, a millionth of this column's std
+    assert abs(out[:, 2].mean()) < 1e-4 and abs(out[:, 2].std() - 1.0) < 1e-4
+
+
+def test_rows_differing_only_in_the_last_block_are_not_identical():
+    X = np.ones((2 * emb.BLOCK_ROWS + 5, 3))
+    with pytest.raises(ValueError, match="All rows are identical"):
+        embed(X, EmbedConfig(method="pca", scale=False))
+    X[-1, 2] = 2.0
+    assert embed(X, EmbedConfig(method="pca", scale=False)).coords.shape == (len(X), 2)
+
+
 def test_pca_of_iris_is_trustworthy(iris):
     e = embed(iris.X, EmbedConfig(method="pca"))
     assert quality(standardize(iris.X), e.coords).trustworthiness > 0.9

@@ -31,7 +31,6 @@ LIMITS = {
     "epochs": (50, 2000),
     "grid": (20, 150),  # decision-region grid points per side
 }
-BOX_POINTS = 2000  # uniform points in the box around the data where smoothness is measured off it
 # Label spreading runs SPREAD_ITER steps (labels travel one hop a step; scikit-learn's 30 stop halfway along a
 # moon), all of them: scikit-learn's tol of 1e-3 stops while rows far from every label still hold none.
 SPREAD_ITER = 1000

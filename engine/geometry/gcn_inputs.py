@@ -103,7 +103,8 @@ def check_memory(n_snapshots: int, n_nodes: int, width: int) -> None:
 
 
 def standardised(features: np.ndarray) -> np.ndarray:
-    """(n, d) float32 columns of zero mean and unit variance (constant columns centred only)."""
-    X = np.asarray(features, np.float64)
-    scale = X.std(axis=0)
-    return ((X - X.mean(axis=0)) / np.where(scale > 0, scale, 1.0)).astype(np.float32)
+    """(n, d) float32 columns of zero mean and unit variance (constant columns all zeros): the
+    inspector's `standardize`, in the dtype the network trains in."""
+    from engine.embed.methods import standardize
+
+    return standardize(features).astype(np.float32)

@@ -61,8 +61,9 @@ def graph_space(X: np.ndarray) -> np.ndarray:
     X = np.asarray(X, dtype=float)
     if X.shape[1] <= 3:
         return X
-    sd = X.std(axis=0)
-    return (X - X.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
+    from engine.embed.methods import standardize
+
+    return standardize(X)
 
 
 def check(n_rows: int, cfg: GraphConfig) -> None:

@@ -16,6 +16,7 @@ import numpy as np
 from engine.geometry.graph import Graph
 
 MARGIN = 0.1  # the smoothness box: the data's bounding box widened by this share of its extent per side
+BOX_POINTS = 2000  # uniform points in that box, where smoothness is measured off the data
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,6 @@ def fit_network(Z, y, labelled, graph: Graph, cfg, gamma: float, n_classes: int,
     import torch
 
     from engine.cnn.train import torch_threads
-    from engine.geometry.few_labels import BOX_POINTS
     from engine.latent.autoencoder import mlp
 
     mean, sd = Z.mean(axis=0), Z.std(axis=0)

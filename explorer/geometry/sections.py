@@ -138,11 +138,7 @@ def labels_part(data: Dataset, key, s, cfg) -> None:
         pick_plot(data, s)
     with st.spinner("Training the three learners…"):
         r = compute.few_labels(key, data, s.rows, cfg)
-    from engine.geometry.graph import graph_space
-
-    Z = graph_space(data.X[s.rows])
-    if Z.shape[1] > 2:
-        Z = s.coords[:, :2]
+    Z = s.coords[:, :2]  # the plane drawn: the rows themselves on 2-D data
     names = dict(LEARNERS, spread=SPREAD[cfg.spread])
     cols = st.columns(3)
     for col, (name, learned) in zip(cols, r.learners.items(), strict=True):

@@ -11,6 +11,18 @@ from engine.embed.methods import Embedding
 from engine.embed.quality import Quality
 from explorer.shared.cache import MAX_ENTRIES, stored
 
+# What the neighbour-graph methods import on their first run (scipy's eigensolver and curve fit for UMAP's
+# start and curve, scikit-learn's neighbours and manifold learners, the scores' trustworthiness).
+FOR_EMBEDDING = ("scipy.sparse.csgraph", "scipy.sparse.linalg", "scipy.optimize", "sklearn.neighbors",
+                 "sklearn.manifold")  # fmt: skip
+
+
+def prefetch() -> None:
+    """Start importing what embeddings need, in the background, once per server."""
+    from explorer.shared.warmup import prefetch as start
+
+    start(FOR_EMBEDDING)
+
 
 def embedding(
     data_key: DataSource,
@@ -22,6 +34,9 @@ def embedding(
     """One embedding of the dataset named `data_key`; while it computes, progress goes to `progress`
     and UMAP's and t-SNE's intermediate layouts to `layout(fraction, coords, index)`. A stored
     embedding returns at once, without calling either."""
+    from explorer.shared.warmup import prefetch as started
+
+    started(FOR_EMBEDDING).join()  # its imports finished before this thread imports the same packages
     from engine.embed.methods import embed
 
     return stored(("embedding", data_key, cfg), lambda: embed(X, cfg, progress, layout))

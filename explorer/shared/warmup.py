@@ -1,11 +1,13 @@
-"""Background warm-up once per server, after the first page has painted: the device check, the
-model-fitting workers and the imports embeddings and their scores need."""
+"""Background warm-up once per server, while no page is running: the device check, the model-fitting
+workers and the imports embeddings and their scores need."""
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import threading
 import time
+from collections.abc import Iterator
 
 import streamlit as st
 
@@ -13,7 +15,8 @@ from explorer.boundaries.compute import warm_boundary_workers
 
 IMPORT_LOCK = threading.Lock()  # background imports run one at a time: two threads importing one package's
 # circular imports at once get a partly initialised module (sklearn.utils.extmath: ImportError)
-WARM_DELAY_S = 5.0  # seconds after the first run before the background imports (_warm)
+WARM_DELAY_S = 5.0  # seconds with no page running before each step of the warm-up
+# (starting the model-fitting workers keeps both cores busy for seconds: it must not slow a user's run)
 # scikit-learn's bundled datasets (about 1 s to import), the scipy parts of UMAP and the scores
 WARM_MODULES = (
     "sklearn.datasets",
@@ -24,20 +27,51 @@ WARM_MODULES = (
 )
 
 
+_runs = threading.Condition()
+_running = [0, time.monotonic()]  # pages running now, and when the last one ended
+
+
+@contextlib.contextmanager
+def page_running() -> Iterator[None]:
+    """Mark a page's run (in any session), so that the warm-up waits for the server to be idle."""
+    with _runs:
+        _running[0] += 1
+    try:
+        yield
+    finally:
+        with _runs:
+            _running[0] -= 1
+            _running[1] = time.monotonic()
+            _runs.notify_all()
+
+
+def wait_until_idle(quiet_s: float) -> None:
+    """Return once no page has run for `quiet_s` seconds."""
+    with _runs:
+        while True:
+            idle = time.monotonic() - _running[1]
+            if _running[0] == 0 and idle >= quiet_s:
+                return
+            _runs.wait(None if _running[0] else quiet_s - idle)
+
+
 @st.cache_resource
 def warm() -> dict:
     """Check the device (importing torch where a GPU may be), start the model-fitting workers and
-    import what embeddings and their scores need, in the background once per server, after the first
-    page has painted: pages then start without waiting and the app's start is not slowed."""
+    import what embeddings and their scores need, in the background once per server, each step once
+    no page has run for WARM_DELAY_S seconds: pages then start without waiting, and neither the app's
+    start nor a user's first computations are slowed."""
     state: dict = {}
 
     def work() -> None:
-        time.sleep(WARM_DELAY_S)
+        wait_until_idle(WARM_DELAY_S)
         from engine.device import describe_device, resolve_device
 
         state["auto"] = describe_device(resolve_device("auto"))
+        wait_until_idle(WARM_DELAY_S)
         warm_boundary_workers()
         for name in WARM_MODULES:
+            wait_until_idle(WARM_DELAY_S)
             with IMPORT_LOCK:
                 importlib.import_module(name)
 

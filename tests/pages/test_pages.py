@@ -24,7 +24,7 @@ def test_inspector_default_shows_pca_and_isomap_of_swiss_roll():
     specs = charts(at)
     titles = [s["layout"]["title"]["text"] for s in specs[:2]]
     assert titles == ["PCA", "Isomap"]
-    assert {t["type"] for t in specs[0]["data"]} == {"scattergl"}
+    assert {t["type"] for t in specs[0]["data"]} == {"scatter"}  # 1,000 points: SVG
     assert any("trustworthiness" in m.value for m in at.markdown)
     assert len(specs) == 3 and specs[2]["data"][0]["type"] == "bar"  # quality comparison
     assert at.session_state["mi_data"] == "swiss_roll"

@@ -12,13 +12,16 @@ def _data(name="blobs", k=3, n=120):
     return make_dataset(DatasetConfig(name=name, n_samples=n, n_classes=k))
 
 
-def test_one_webgl_trace_per_class_with_all_points():
+def test_one_trace_per_class_with_all_points_svg_when_small_webgl_when_large():
     d = _data()
     fig = figures.scatter_figure(d.X, d, title="t")
-    assert [type(t) for t in fig.data] == [go.Scattergl] * 3
+    assert [type(t) for t in fig.data] == [go.Scatter] * 3
     assert sum(len(t.x) for t in fig.data) == d.n_samples
     assert [t.marker.color for t in fig.data] == [theme.class_color(i) for i in range(3)]
     assert [t.name for t in fig.data] == list(d.class_names)
+    for n, kind in ((figures.SVG_POINTS, go.Scatter), (figures.SVG_POINTS + 1, go.Scattergl)):
+        big = _data(n=n)
+        assert {type(t) for t in figures.scatter_figure(big.X, big).data} == {kind}
 
 
 def test_customdata_carries_row_ids_and_original_values():

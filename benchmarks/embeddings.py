@@ -7,6 +7,7 @@ Quality is trustworthiness with k = 10 on the same rows for all sides."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sys
@@ -259,12 +260,13 @@ def digits_in_browser(browser) -> dict:
 
 
 # The floor under umap_digits: a bare Streamlit app drawing finished coordinates of the same rows as
-# a Plotly scatter, with no computation at all.
+# a Plotly scatter of the trace type the app draws for that many points (`explorer.shared.figures.
+# point_trace`, filled in as TRACE), with no computation at all.
 FLOOR_APP = """
 import numpy as np, plotly.graph_objects as go, streamlit as st
 Y = np.load("coords.npy")
 st.title("Floor")
-st.plotly_chart(go.Figure(go.Scattergl(x=Y[:, 0], y=Y[:, 1], mode="markers"), layout_title_text="UMAP"))
+st.plotly_chart(go.Figure(go.TRACE(x=Y[:, 0], y=Y[:, 1], mode="markers"), layout_title_text="UMAP"))
 """
 
 
@@ -295,13 +297,15 @@ def floor_in_browser(browser, folder: Path) -> float:
 def umap_digits(repeat: int) -> dict:
     from engine.data.datasets import load_bundled
     from engine.embed.methods import standardize
+    from explorer.shared.figures import point_trace
 
     X = standardize(load_bundled("digits").X)  # what the page embeds (features standardised)
     ours, peer, trust_peer, floor = [], [], [], []
     with tempfile.TemporaryDirectory() as tmp, chromium() as browser:
         data, out = str(Path(tmp) / "X.npy"), str(Path(tmp) / "peer.npy")
         np.save(data, X)
-        (Path(tmp) / "floor.py").write_text(FLOOR_APP)
+        trace = point_trace(len(X)).__name__
+        (Path(tmp) / "floor.py").write_text(FLOOR_APP.replace("TRACE", trace))
         for _ in range(repeat):
             ours.append(digits_in_browser(browser))
             peer.append(run_python(UMAP_LEARN, data, out)["seconds"])
@@ -328,16 +332,19 @@ def umap_digits(repeat: int) -> dict:
     }
 
 
-def click_in_browser(browser) -> float:
+def click_in_browser(browser) -> dict:
     """Launch the app showing PCA of digits and wait until its scores are shown; then add UMAP in the
-    Methods box and press Compute: seconds from that press until the finished UMAP is drawn. The
-    server's background warm-up (after the first paint) may still be running when Compute is pressed,
-    as it is for a user who chooses UMAP at once.
+    Methods box and press Compute: seconds from that press until the finished UMAP is painted
+    ("painted", on the page's clock, PRESS_TO_PAINT) and until the driver sees it ("observed"). The
+    press comes about 1.5 s after the scores, as a user who chooses UMAP at once makes it: the
+    server's background warm-up waits for 5 s without a page run, so it has not started.
 
     Compute is pressed once the Methods list has closed, as a user sees it: a click in the fraction of
     a second while the list is still closing is dropped by the browser's widget (no rerun is sent), and
     nothing would ever be computed. The press is checked to have started a run with UMAP (the page
     writes its methods to the URL at the start of its run) before the wait for the finished chart."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     port = free_port()
     cmd = [sys.executable, "-m", "explorer.cli", "--no-browser", "--port", str(port)]
     context = browser.new_context(viewport={"width": 1400, "height": 900})
@@ -348,12 +355,20 @@ def click_in_browser(browser) -> float:
             page.get_by_text(re.compile(r"trustworthiness \d\.\d{3}")).first.wait_for(timeout=120_000)
             sidebar = page.locator("[data-testid='stSidebar']")
             methods = sidebar.locator("[data-testid='stMultiSelect']").filter(has_text="Methods")
-            methods.click()
-            page.get_by_role("option", name="UMAP", exact=True).click()
+            umap = page.get_by_role("option", name="UMAP", exact=True)
+            for _ in range(10):  # the first click on the box may only focus the page
+                methods.locator("input").click()
+                with contextlib.suppress(PlaywrightTimeout):
+                    umap.wait_for(timeout=1_000)
+                    break
+            umap.click()
             page.keyboard.press("Escape")
             methods.get_by_text("UMAP", exact=True).wait_for(timeout=10_000)  # the choice is shown
             page.get_by_role("listbox").wait_for(state="hidden", timeout=10_000)  # the list closed
             compute = sidebar.get_by_role("button", name="Compute", exact=True)
+            compute.focus()  # the focused box is a row taller; leaving it moves Compute up
+            settle(compute)
+            page.evaluate(PRESS_TO_PAINT)
             start = time.perf_counter()
             compute.click()
             try:  # within the timed span: the clock runs on while the press is checked
@@ -362,16 +377,55 @@ def click_in_browser(browser) -> float:
                 raise RuntimeError(f"pressing Compute started no run with UMAP ({page.url})") from exc
             umap_title = page.locator('[data-testid="stPlotlyChart"] .gtitle', has_text=re.compile(r"^UMAP$"))
             umap_title.first.wait_for(timeout=120_000)
-            return time.perf_counter() - start
+            observed = time.perf_counter() - start
+            page.wait_for_function("window.__painted !== null", timeout=10_000)
+            return {"painted": page.evaluate("(window.__painted - window.__pressed) / 1000"), "observed": observed}
     finally:
         context.close()
 
 
+# In the page, on the page's own clock: when the press begins (the pointerdown event's time stamp), and
+# when the frame showing the finished UMAP chart (its title and its points) has been painted (each
+# animation frame looks for them, as cheaply as the page's own rendering allows; once found, a timeout
+# after that frame reads the clock). The driver's own wait sees the chart up to 0.2 s later: it polls the page over its
+# connection, and the browser's next task (the chart's resize) runs first.
+PRESS_TO_PAINT = """() => {
+    window.__pressed = null; window.__painted = null;
+    document.addEventListener("pointerdown", (e) => { window.__pressed = e.timeStamp; }, {capture: true, once: true});
+    const titles = document.getElementsByClassName("gtitle");  // live: no search per frame
+    const look = () => {
+        for (const t of titles) {
+            const plot = t.closest(".js-plotly-plot");  // its points drawn too (SVG paths or a WebGL canvas)
+            if (window.__pressed !== null && t.textContent === "UMAP"
+                && plot && plot.querySelector(".scatterlayer .point, canvas.gl-canvas-context")) {
+                setTimeout(() => { window.__painted = performance.now(); });
+                return;
+            }
+        }
+        requestAnimationFrame(look);
+    };
+    requestAnimationFrame(look);
+}"""
+
+
+def settle(locator, timeout: float = 10.0) -> None:
+    """Wait until `locator`'s box stops moving (two reads 100 ms apart agree): a press on a button
+    whose layout is still shifting lands beside it and is lost."""
+    deadline, box = time.monotonic() + timeout, None
+    while time.monotonic() < deadline:
+        time.sleep(0.1)
+        now = locator.bounding_box()
+        if now is not None and now == box:
+            return
+        box = now
+    raise RuntimeError("the button kept moving")
+
+
 @benchmark(
     "umap_click",
-    "in a running app showing PCA of digits, UMAP added and Compute pressed -> the finished UMAP drawn: "
-    "<= 1.0 s (peer: umap-learn warm, its JIT compiled by a fit of 500 rows, fitting the same digits in "
-    "the same process)",
+    "in a running app showing PCA of digits, UMAP added and Compute pressed -> the finished UMAP painted, "
+    "on the page's clock: <= 1.0 s (peer: umap-learn warm, its JIT compiled by a fit of 500 rows, fitting "
+    "the same digits in the same process; observed_s: the same span as the driver's wait sees it)",
     repeat=3,
 )
 def umap_click(repeat: int) -> dict:
@@ -386,12 +440,14 @@ def umap_click(repeat: int) -> dict:
         for _ in range(repeat):  # a fresh server each time: the result would be cached
             ours.append(click_in_browser(browser))
             peer.append(run_python(UMAP_LEARN_WARM, data, out, "500")["seconds"])
-    ours_s = median(ours)
+    ours_s = median([r["painted"] for r in ours])
     return {
-        "ours_s": ours_s,  # Compute pressed -> the finished UMAP drawn
+        "ours_s": ours_s,  # Compute pressed -> the finished UMAP painted
         "peer_s": median(peer),  # the fit alone, nothing drawn
         "meets": ours_s <= 1.0,
-        "ours_runs_s": ours,
+        "observed_s": median([r["observed"] for r in ours]),
+        "ours_runs_s": [r["painted"] for r in ours],
+        "observed_runs_s": [r["observed"] for r in ours],
         "peer_runs_s": peer,
     }
 

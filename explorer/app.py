@@ -8,7 +8,7 @@ import streamlit as st
 from explorer.nav import PAGES, page
 from explorer.shared import theme
 from explorer.shared.downloads import export_all_button
-from explorer.shared.warmup import page_running
+from explorer.shared.warmup import charts_preloaded, page_running
 from explorer.shared.widgets import device_label, global_controls
 
 st.set_page_config(page_title="Manifold Explorer", page_icon="🌀", layout="wide")
@@ -23,5 +23,5 @@ theme.presenting(bool(st.session_state.get("g_present")))
 st.sidebar.caption(f"Device: {device_label(device)}")
 if current.url_path not in ("", "home"):
     export_all_button(current.url_path)
-with page_running():  # the background warm-up waits while any page runs
+with page_running(), charts_preloaded():  # the warm-up waits while any page runs
     current.run()

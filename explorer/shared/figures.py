@@ -33,6 +33,14 @@ def point_trace(n_points: int) -> type[go.Scatter] | type[go.Scattergl]:
     return go.Scatter if n_points <= SVG_POINTS else go.Scattergl
 
 
+def blank_figure() -> go.Figure:
+    """An empty, axis-less figure 10 pixels high (Plotly's least), transparent: what a page shows while it
+    waits for the browser's charting code to load (`explorer.shared.warmup.charts_preloaded`)."""
+    hidden = {"visible": False}
+    return go.Figure(layout={"height": 10, "margin": {"l": 0, "r": 0, "t": 0, "b": 0}, "xaxis": hidden,
+                             "yaxis": hidden, "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)"})  # fmt: skip
+
+
 def marker_size(n_points: int) -> int:
     """Smaller markers as the cloud grows, so structure stays visible (larger on a projector)."""
     return round((8 if n_points < 1_000 else 5 if n_points < 10_000 else 3) * theme.scale())

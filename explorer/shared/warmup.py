@@ -55,6 +55,26 @@ def wait_until_idle(quiet_s: float) -> None:
             _runs.wait(None if _running[0] else quiet_s - idle)
 
 
+@contextlib.contextmanager
+def charts_preloaded() -> Iterator[None]:
+    """Around a session's first run: a blank chart at the foot of the sidebar, removed when the run
+    ends, so that the browser loads its charting code (Plotly, fetched on a page's first chart: about
+    0.9 s in headless Chromium) while the server reads the data and computes, not after the first
+    real chart has arrived."""
+    if st.session_state.get("_charts_preloaded"):
+        yield
+        return
+    from explorer.shared.figures import blank_figure
+
+    st.session_state["_charts_preloaded"] = True
+    slot = st.sidebar.empty()
+    slot.plotly_chart(blank_figure(), key="_charts_preload", config={"staticPlot": True, "displayModeBar": False})
+    try:
+        yield
+    finally:
+        slot.empty()
+
+
 @st.cache_resource
 def warm() -> dict:
     """Check the device (importing torch where a GPU may be), start the model-fitting workers and

@@ -245,7 +245,7 @@ def digits_in_browser(browser) -> dict:
         start = time.perf_counter()
         with server(cmd, ROOT):
             goto_when_served(page, f"http://127.0.0.1:{port}/inspector?data=digits&methods=umap")
-            charts = page.locator('[data-testid="stMain"] [data-testid="stPlotlyChart"]')  # not the sidebar's
+            charts = page.locator('[data-testid="stMainBlockContainer"] [data-testid="stPlotlyChart"]')  # not the sidebar's
             charts.first.wait_for(timeout=120_000)
             first = time.perf_counter() - start
             charts.locator(".gtitle", has_text=re.compile(r"^UMAP$")).first.wait_for(timeout=120_000)

@@ -245,7 +245,9 @@ def digits_in_browser(browser) -> dict:
         start = time.perf_counter()
         with server(cmd, ROOT):
             goto_when_served(page, f"http://127.0.0.1:{port}/inspector?data=digits&methods=umap")
-            charts = page.locator('[data-testid="stMainBlockContainer"] [data-testid="stPlotlyChart"]')  # not the sidebar's
+            charts = page.locator(
+                '[data-testid="stMainBlockContainer"] [data-testid="stPlotlyChart"]'
+            )  # not the sidebar's
             charts.first.wait_for(timeout=120_000)
             first = time.perf_counter() - start
             charts.locator(".gtitle", has_text=re.compile(r"^UMAP$")).first.wait_for(timeout=120_000)
@@ -379,7 +381,10 @@ def click_in_browser(browser) -> dict:
             umap_title.first.wait_for(timeout=120_000)
             observed = time.perf_counter() - start
             page.wait_for_function("window.__painted !== null", timeout=10_000)
-            return {"painted": page.evaluate("(window.__painted - window.__pressed) / 1000"), "observed": observed}
+            return {
+                "painted": page.evaluate("(window.__painted - window.__pressed) / 1000"),
+                "observed": observed,
+            }
     finally:
         context.close()
 

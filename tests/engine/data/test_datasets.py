@@ -97,3 +97,18 @@ def test_bad_config_raises_clear_value_error(cfg, phrase):
 
 def test_samples_are_shipped():
     assert len(list_samples()) >= 4
+
+
+def test_digits_read_from_the_file_equal_scikit_learns_loader_and_import_no_scikit_learn():
+    import subprocess
+    import sys
+
+    from sklearn.datasets import load_digits
+
+    d, ref = make_dataset(DatasetConfig(name="digits")), load_digits()
+    np.testing.assert_array_equal(d.X, ref.data)
+    np.testing.assert_array_equal(d.y, ref.target)
+    assert d.class_names == tuple(str(c) for c in ref.target_names)
+    code = "import sys; from engine.data.datasets import load_bundled; load_bundled('digits'); print('sklearn' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -28,7 +28,7 @@ import numpy as np
 
 from engine.backend import Backend, make_backend
 from engine.embed.config import Layout
-from engine.embed.neighbors import knn
+from engine.embed.neighbors import knn, nearest
 
 NEGATIVE_RATE = 5  # negative samples per positive sample
 CLIP = 4.0  # largest step of one coordinate in one update
@@ -276,12 +276,7 @@ def place_new(new: np.ndarray, X: np.ndarray, layout: np.ndarray, k: int = 15) -
         raise ValueError(
             f"New rows have {new.shape[1]} columns and the layout's rows {X.shape[1]}; they must match."
         )
-    k = min(k, len(X))
-    sq = (new * new).sum(1)[:, None] - 2 * new @ X.T + (X * X).sum(1)[None]  # (m, n)
-    index = np.argpartition(sq, k - 1, axis=1)[:, :k]
-    dist = np.sqrt(np.maximum(np.take_along_axis(sq, index, 1), 0.0))
-    order = np.argsort(dist, axis=1)
-    index, dist = np.take_along_axis(index, order, 1), np.take_along_axis(dist, order, 1)
+    index, dist = nearest(new, X, min(k, len(X)))
     rho, sigma = smooth_knn_dist(
         np.column_stack([np.zeros(len(new)), dist])
     )  # as if each row were its own first

@@ -19,7 +19,7 @@ SEARCHES = {"cpu": knn, "torch": knn_torch}  # knn_torch on the CPU here
 
 
 @pytest.mark.parametrize("search", SEARCHES)
-@pytest.mark.parametrize("n", [1, 7, 33, 300, 1000])
+@pytest.mark.parametrize("n", [1, 7, 33, 300, 1000, 2500])  # the CPU search is NumPy's up to 2,000 rows
 def test_knn_matches_scikit_learns_exact_search(n, search):
     from sklearn.neighbors import NearestNeighbors
 

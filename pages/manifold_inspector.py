@@ -117,7 +117,6 @@ def show_embedding(cfg: EmbedConfig, emb: Embedding, data: Dataset, selected: li
 
 
 seed = widgets.page_start("Manifold inspector", "inspector", P, TABLE)
-compute.prefetch()
 try:
     loaded = widgets.data_source(P, seed)
 except ValueError as exc:
@@ -165,3 +164,4 @@ if len(good) > 1:
     downloads.chart(inspector_figures.quality_figure(names, scores), f"{data.name}_quality", f"{P}_quality")
     k, n = good[0][1].k, good[0][1].n_evaluated
     st.caption(f"Scores use k = {k} neighbours on {n:,} rows.")
+compute.prefetch()  # what the other methods import, while the user looks at these (not before: it would slow them)

@@ -18,7 +18,8 @@ FOR_EMBEDDING = ("scipy.sparse.csgraph", "scipy.sparse.linalg", "scipy.optimize"
 
 
 def prefetch() -> None:
-    """Start importing what embeddings need, in the background, once per server."""
+    """Start importing what embeddings need, in the background, once per server (the page calls it
+    after its own embeddings are drawn)."""
     from explorer.shared.warmup import prefetch as start
 
     start(FOR_EMBEDDING)
@@ -34,9 +35,9 @@ def embedding(
     """One embedding of the dataset named `data_key`; while it computes, progress goes to `progress`
     and UMAP's and t-SNE's intermediate layouts to `layout(fraction, coords, index)`. A stored
     embedding returns at once, without calling either."""
-    from explorer.shared.warmup import prefetch as started
+    from explorer.shared.warmup import prefetched
 
-    started(FOR_EMBEDDING).join()  # its imports finished before this thread imports the same packages
+    prefetched(FOR_EMBEDDING)  # its imports finished before this thread imports the same packages
     from engine.embed.methods import embed
 
     return stored(("embedding", data_key, cfg), lambda: embed(X, cfg, progress, layout))

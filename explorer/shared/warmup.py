@@ -113,5 +113,16 @@ def prefetch(modules: tuple[str, ...]) -> threading.Thread:
                 importlib.import_module(name)
 
     thread = threading.Thread(target=work, daemon=True, name="prefetch-imports")
+    _prefetching[modules] = thread
     thread.start()
     return thread
+
+
+_prefetching: dict[tuple[str, ...], threading.Thread] = {}
+
+
+def prefetched(modules: tuple[str, ...]) -> None:
+    """Wait for `prefetch(modules)` to finish if it was started; start nothing."""
+    thread = _prefetching.get(modules)
+    if thread is not None:
+        thread.join()
